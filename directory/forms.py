@@ -1,0 +1,59 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from directory.models import DutyShift, Person, Position, Unit
+from directory.validators import normalise_phone
+
+
+class PersonForm(forms.ModelForm):
+    positions = forms.ModelMultipleChoiceField(
+        label=_("Positions"), queryset=Position.objects.all(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Liaison, township officer and enterprise reporter positions are held "
+                    "for the person's own unit."))
+
+    class Meta:
+        model = Person
+        fields = ["unit", "name", "title", "mobile", "office_phone"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["positions"].initial = [
+                h.position_id for h in self.instance.holdings.all()]
+
+    def clean_mobile(self):
+        return normalise_phone(self.cleaned_data["mobile"])
+
+    def clean_office_phone(self):
+        return normalise_phone(self.cleaned_data["office_phone"])
+
+
+class ShiftForm(forms.ModelForm):
+    class Meta:
+        model = DutyShift
+        fields = ["unit", "person", "starts_at", "ends_at", "is_leader", "note"]
+        widgets = {
+            "starts_at": forms.DateTimeInput(attrs={"type": "datetime-local"},
+                                             format="%Y-%m-%dT%H:%M"),
+            "ends_at": forms.DateTimeInput(attrs={"type": "datetime-local"},
+                                           format="%Y-%m-%dT%H:%M"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = Unit.objects.all()
+        self.fields["person"].queryset = Person.objects.select_related("unit")
+
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("Excel file (.xlsx)"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError(_("Choose an Excel workbook ending in .xlsx."))
+        if upload.size > 5 * 1024 * 1024:
+            raise forms.ValidationError(_("The file is larger than 5 MB."))
+        return upload

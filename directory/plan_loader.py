@@ -1,0 +1,120 @@
+"""Writes the plan's organisation (directory/plan_data/plan.json, taken from the plan) and
+the authority table (directory/authority.py) into the database.
+
+Idempotent: existing rows are left as administrators edited them unless `update=True`;
+position permissions always follow the authority table, because authority is the plan's,
+not an administrator's, to change."""
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.contrib.auth.models import Permission
+from django.db import transaction
+
+from directory.authority import POSITION_PERMISSIONS
+from directory.choices import PositionCode
+from directory.models import Position, TaskGroup, Unit
+from directory.services import SYSTEM, related_set_with_event, saved_with_event
+
+PLAN_FILE = Path(__file__).parent / "plan_data" / "plan.json"
+
+
+@dataclass
+class LoadReport:
+    created: list = field(default_factory=list)
+    updated: list = field(default_factory=list)
+
+    def count(self, created, changed, label):
+        if created:
+            self.created.append(label)
+        elif changed:
+            self.updated.append(label)
+
+
+def read_plan(path=PLAN_FILE):
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+@transaction.atomic
+def load_plan(*, plan=None, update=False):
+    plan = plan or read_plan()
+    report = LoadReport()
+    for order, data in enumerate(plan["units"], start=1):
+        _load_unit(data, order, update, report)
+    plan_positions = {p["code"]: p for p in plan["positions"]}
+    for order, code in enumerate(PositionCode, start=1):
+        _load_position(code, plan_positions.get(code, {}), order, update, report)
+    for data in plan["task_groups"]:
+        _load_task_group(data, update, report)
+    return report
+
+
+def _apply(instance, values, update):
+    created = instance.pk is None
+    if created or update:
+        for name, value in values.items():
+            setattr(instance, name, value)
+    return created
+
+
+def _load_unit(data, order, update, report):
+    unit = Unit.objects.filter(code=data["code"]).first() or Unit(code=data["code"])
+    created = _apply(unit, {
+        "name": data["name"],
+        "short_name": data["short_name"],
+        "kind": data["kind"],
+        "duties": data["duties"],
+        "duty_phone": data.get("duty_phone", ""),
+        "plan_section": data.get("section", ""),
+        "is_demo": bool(data.get("demo")),
+        "order": order,
+    }, update)
+    changed = (created or update) and saved_with_event(
+        actor=SYSTEM, instance=unit, kind="directory.unit")
+    report.count(created, changed, unit.short_name)
+
+
+def _load_position(code, data, order, update, report):
+    position = Position.objects.filter(code=code).first() or Position(code=code)
+    created = _apply(position, {
+        "name": data.get("name") or str(code.label),
+        "held_by_plan": data.get("held_by", ""),
+        "plan_section": data.get("section", ""),
+        "order": order,
+    }, update)
+    changed = (created or update) and saved_with_event(
+        actor=SYSTEM, instance=position, kind="directory.position")
+    perms_changed = related_set_with_event(
+        actor=SYSTEM, instance=position, field_name="permissions",
+        objects=_permissions(POSITION_PERMISSIONS[code]), kind="directory.position")
+    report.count(created, changed or perms_changed, position.name)
+
+
+def _load_task_group(data, update, report):
+    group = TaskGroup.objects.filter(code=data["code"]).first() or TaskGroup(code=data["code"])
+    created = _apply(group, {
+        "name": data["name"],
+        "order": data["order"],
+        "lead_unit": Unit.objects.get(code=data["lead_unit"]),
+        "other_members": data.get("other_members", []),
+        "duties": data["duties"],
+    }, update)
+    changed = (created or update) and saved_with_event(
+        actor=SYSTEM, instance=group, kind="directory.taskgroup")
+    if created or update:
+        members = list(Unit.objects.filter(code__in=data["member_units"]))
+        changed = related_set_with_event(
+            actor=SYSTEM, instance=group, field_name="member_units", objects=members,
+            kind="directory.taskgroup") or changed
+    report.count(created, changed, group.name)
+
+
+def _permissions(names):
+    permissions = []
+    for name in names:
+        app_label, codename = name.split(".")
+        permissions.append(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    return permissions

@@ -1,0 +1,189 @@
+from datetime import datetime, time, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from directory import selectors, services, tabular
+from directory.authority import MANAGE_DIRECTORY, VIEW_DIRECTORY
+from directory.choices import UnitKind
+from directory.filters import PersonFilter
+from directory.forms import ImportForm, PersonForm, ShiftForm
+from directory.importing import validate_rows
+from directory.models import Person, Unit
+from timeline.selectors import events_for_subject
+
+PAGE_SIZE = 50
+IMPORT_SESSION_KEY = "directory_import_rows"
+HANDOVER = timedelta(hours=8, minutes=30)  # the usual duty hand-over time
+
+may_view = permission_required(VIEW_DIRECTORY, raise_exception=True)
+may_manage = permission_required(MANAGE_DIRECTORY, raise_exception=True)
+
+
+@login_required
+@may_view
+def directory_page(request):
+    people = PersonFilter(request.GET, queryset=selectors.people())
+    page = Paginator(people.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"filter": people, "page": page, "query": query.urlencode()}
+    if request.htmx:
+        return render(request, "directory/_people_table.html", context)
+    context.update(
+        member_units=selectors.units(UnitKind.MEMBER),
+        task_groups=selectors.task_groups(),
+        on_duty=selectors.shifts_on_duty(),
+    )
+    return render(request, "directory/directory.html", context)
+
+
+@login_required
+@may_view
+def directory_export(request, fmt):
+    people = PersonFilter(request.GET, queryset=selectors.people()).qs
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    if fmt == "csv":
+        response = HttpResponse(tabular.to_csv(people), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(
+            tabular.to_xlsx(people, _("Contact directory")),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="directory-{stamp}.{fmt}"'
+    return response
+
+
+@login_required
+@may_manage
+def directory_import(request):
+    form = ImportForm(request.POST or None, request.FILES or None)
+    context = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        try:
+            raw_rows = tabular.read_xlsx(form.cleaned_data["file"])
+        except tabular.UnreadableFile as error:
+            form.add_error("file", str(error))
+        else:
+            rows, errors = validate_rows(raw_rows)
+            context.update(rows=rows, errors=errors, previewed=True)
+            if not errors:
+                request.session[IMPORT_SESSION_KEY] = raw_rows
+    return render(request, "directory/import.html", context)
+
+
+@login_required
+@may_manage
+@require_POST
+def directory_import_confirm(request):
+    raw_rows = request.session.pop(IMPORT_SESSION_KEY, None)
+    if not raw_rows:
+        messages.error(request, _("Nothing to import: upload the file again."))
+        return redirect("directory:import")
+    rows, errors = validate_rows(raw_rows)
+    if errors:
+        # The directory changed between preview and confirmation.
+        return render(request, "directory/import.html",
+                      {"form": ImportForm(), "rows": rows, "errors": errors, "previewed": True})
+    try:
+        services.people_imported(actor=request.user, rows=rows)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("directory:import")
+    messages.success(request, _("%(count)s rows imported.") % {"count": len(rows)})
+    return redirect("directory:index")
+
+
+@login_required
+@may_manage
+def person_edit(request, pk=None):
+    person = get_object_or_404(Person, pk=pk) if pk else Person()
+    form = PersonForm(request.POST or None, instance=person)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_saved(actor=request.user, person=form.instance,
+                                  positions=form.cleaned_data["positions"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("%(person)s saved.") % {"person": person.name})
+            return redirect("directory:index")
+    return render(request, "directory/person_form.html", {"form": form, "person": person})
+
+
+@login_required
+@may_view
+def unit_detail(request, code):
+    unit = get_object_or_404(selectors.units(), code=code)
+    return render(request, "directory/unit_detail.html", {
+        "unit": unit,
+        "people": selectors.people().filter(unit=unit),
+        "on_duty": selectors.shifts_on_duty().filter(unit=unit),
+        "events": events_for_subject(unit).reverse()[:20],
+    })
+
+
+@login_required
+@may_view
+def roster_page(request):
+    day = _day_from(request.GET.get("day"))
+    unit = Unit.objects.filter(code=request.GET.get("unit")).first()
+    form = None
+    if request.user.has_perm(MANAGE_DIRECTORY):
+        start = _start_of(day)
+        form = ShiftForm(initial={
+            "unit": unit,
+            "starts_at": start + HANDOVER,
+            "ends_at": start + timedelta(days=1) + HANDOVER,
+        })
+    return render(request, "directory/roster.html", _roster_context(day, unit, form))
+
+
+@login_required
+@may_manage
+@require_POST
+def shift_create(request):
+    form = ShiftForm(request.POST)
+    if form.is_valid():
+        try:
+            shift = services.shift_scheduled(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Shift added."))
+            day = timezone.localtime(shift.starts_at).date()
+            return redirect(f"{reverse('directory:roster')}?day={day:%Y-%m-%d}")
+    context = _roster_context(timezone.localdate(), None, form)
+    return render(request, "directory/roster.html", context, status=400)
+
+
+def _roster_context(day, unit, form):
+    start = _start_of(day)
+    return {
+        "day": day,
+        "previous_day": day - timedelta(days=1),
+        "next_day": day + timedelta(days=1),
+        "unit": unit,
+        "units": selectors.units().exclude(kind=UnitKind.TOWNSHIP),
+        "shifts": selectors.shifts_between(start, start + timedelta(days=1), unit),
+        "on_duty_by_unit": selectors.on_duty_by_unit(),
+        "form": form,
+    }
+
+
+def _start_of(day):
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _day_from(text):
+    try:
+        return datetime.strptime(text or "", "%Y-%m-%d").date()
+    except ValueError:
+        return timezone.localdate()

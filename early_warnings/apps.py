@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class EarlyWarningsConfig(AppConfig):
+    name = "early_warnings"

@@ -1,0 +1,1 @@
+# Early warnings (预警) arrive with the early-warnings issue.

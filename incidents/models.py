@@ -1,0 +1,1 @@
+# Incidents, grading, reports and deadlines arrive with the incidents issue.

@@ -1,0 +1,1 @@
+# Response levels and task-group activation arrive with the response issue.

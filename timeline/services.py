@@ -1,0 +1,41 @@
+from django.db import connection, transaction
+
+from timeline.models import Event
+
+# Any constant works; it only has to be the same for every writer of the timeline.
+TIMELINE_LOCK_KEY = 0x7A7A_7469
+
+
+def subject_of(instance):
+    return instance._meta.label_lower, str(instance.pk), str(instance)[:255]
+
+
+def append_event(*, actor, kind, subject=None, subject_ref=None, old=None, new=None):
+    """Append one event inside the caller's transaction.
+
+    On PostgreSQL a transaction-level advisory lock is held from here to commit, so
+    sequence numbers become visible in order: a reader that has seen event N has seen
+    every event below N. (SQLite serialises writers anyway.) Call it last in a service,
+    just before the transaction commits, to keep the lock short.
+    """
+    subject_type, subject_id, subject_label = subject_ref or subject_of(subject)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TIMELINE_LOCK_KEY])
+        return Event.objects.create(
+            actor=actor if actor and actor.is_authenticated else None,
+            actor_name=_actor_name(actor),
+            kind=kind,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            subject_label=subject_label,
+            old=old,
+            new=new,
+        )
+
+
+def _actor_name(actor):
+    if actor is None or not actor.is_authenticated:
+        return ""
+    return actor.get_full_name() or actor.get_username()

@@ -1,0 +1,26 @@
+"""API plumbing shared by every app."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import permissions, serializers
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def exception_handler(exc, context):
+    """A service refusing input with Django's ValidationError answers 400 with field
+    errors, like a serializer would, instead of a 500."""
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {
+            "non_field_errors": exc.messages}
+        exc = serializers.ValidationError(detail)
+    return drf_exception_handler(exc, context)
+
+
+def permission(perm):
+    """A DRF permission class requiring one Django permission."""
+
+    class HasPermission(permissions.BasePermission):
+        def has_permission(self, request, view):
+            return bool(request.user and request.user.has_perm(perm))
+
+    HasPermission.__name__ = f"Has_{perm.replace('.', '_')}"
+    return HasPermission

@@ -1,0 +1,58 @@
+import time
+
+from django.conf import settings
+from django.utils import translation
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+
+SESSION_AUTH_AT = "auth_at"
+SESSION_SEEN_AT = "seen_at"
+SEEN_WRITE_INTERVAL = 60
+
+
+class SessionLimitsMiddleware:
+    """Ends a signed-in session after SESSION_IDLE_SECONDS without a request, and after
+    SESSION_ABSOLUTE_SECONDS in all, whatever the activity."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated and self._expired(request.session):
+            logout(request)
+            if request.path.startswith("/api/"):
+                return self.get_response(request)
+            return redirect_to_login(request.get_full_path())
+        return self.get_response(request)
+
+    @staticmethod
+    def _expired(session):
+        now = int(time.time())
+        auth_at = session.setdefault(SESSION_AUTH_AT, now)
+        seen_at = session.get(SESSION_SEEN_AT, now)
+        if now - auth_at > settings.SESSION_ABSOLUTE_SECONDS:
+            return True
+        if now - seen_at > settings.SESSION_IDLE_SECONDS:
+            return True
+        if SESSION_SEEN_AT not in session or now - seen_at >= SEEN_WRITE_INTERVAL:
+            session[SESSION_SEEN_AT] = now
+        return False
+
+
+class ChosenLanguageMiddleware:
+    """Simplified Chinese unless the user chose another language (the language cookie set
+    by Django's set_language view). The browser's Accept-Language is not consulted: a
+    county office PC with an English browser still gets the Chinese interface."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.available = {code for code, _name in settings.LANGUAGES}
+
+    def __call__(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in self.available else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response

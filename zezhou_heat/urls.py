@@ -1,0 +1,35 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from directory import api as directory_api
+from timeline import api as timeline_api
+
+router = DefaultRouter()
+router.register("directory/units", directory_api.UnitViewSet, basename="unit")
+router.register("directory/task-groups", directory_api.TaskGroupViewSet, basename="taskgroup")
+router.register("directory/people", directory_api.PersonViewSet, basename="person")
+router.register("directory/shifts", directory_api.DutyShiftViewSet, basename="shift")
+
+api_urlpatterns = [
+    path("", include(router.urls)),
+    path("timeline/events/", timeline_api.EventsAfterView.as_view(), name="timeline-events"),
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
+]
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="directory:index"), name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
+         name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("directory/", include("directory.urls")),
+    path("admin/", admin.site.urls),
+    path("api/", include(api_urlpatterns)),
+]
