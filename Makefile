@@ -34,6 +34,7 @@ test: $(INSTALLED)
 # Rebuild the translation catalogues after changing user-facing strings.
 messages: $(INSTALLED)
 	$(PY) manage.py makemessages --locale zh_Hans --locale en --no-obsolete --ignore '.venv/*' --ignore 'var/*'
+	$(PY) scripts/fill_english_catalogue.py
 	$(PY) manage.py compilemessages --ignore '.venv/*'
 
 clean:

@@ -3,7 +3,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
 
+from directory.authority import VIEW_TIMELINE
 from timeline.models import Event
+from zezhou_heat.api import permission
 from timeline.selectors import MAX_PAGE, events_after
 
 
@@ -31,6 +33,7 @@ class EventsAfterView(generics.ListAPIView):
 
     serializer_class = EventSerializer
     pagination_class = None
+    permission_classes = [permission(VIEW_TIMELINE)]
 
     def get_queryset(self):
         after = _non_negative_int(self.request.query_params, "after", 0)

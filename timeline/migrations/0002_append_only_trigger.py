@@ -24,7 +24,7 @@ DROP FUNCTION IF EXISTS timeline_event_append_only();
 def run_on_postgresql(sql):
     def run(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
+            schema_editor.execute(sql, params=None)
 
     return run
 
