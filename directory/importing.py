@@ -81,6 +81,7 @@ def _validate_row(line, record, lookup):
     if unit is None:
         fail("unit", _("Unknown unit “%(unit)s”.") % {"unit": record.get("unit", "")}
              if record.get("unit") else _("A unit is required."))
+    existing = Person.objects.filter(unit=unit, name=name).first() if unit and name else None
     phones = {}
     for key in ("mobile", "office_phone"):
         phones[key] = normalise_phone(record.get(key, ""))
@@ -88,20 +89,24 @@ def _validate_row(line, record, lookup):
             validate_phone(phones[key])
         except ValidationError as error:
             fail(key, error.messages[0])
+        else:
+            if key == "mobile" and phones[key]:
+                _check_mobile_owner(phones[key], existing, fail)
     positions = _positions(record.get("positions"), lookup, fail)
 
-    existing = Person.objects.filter(unit=unit, name=name).first() if unit and name else None
-    if phones["mobile"] and not errors:
-        owner = Person.objects.filter(mobile=phones["mobile"]).exclude(
-            pk=existing.pk if existing else None).first()
-        if owner:
-            fail("mobile", _("Duplicate person: this mobile number already belongs to "
-                             "%(person)s.") % {"person": owner})
     fields = {"unit": unit, "name": name, "title": record.get("title", ""),
               "mobile": phones["mobile"], "office_phone": phones["office_phone"]}
     row = ImportRow(line, fields, existing, positions, errors=errors)
     row.action = _action(row)
     return row
+
+
+def _check_mobile_owner(mobile, existing, fail):
+    owner = Person.objects.filter(mobile=mobile).exclude(
+        pk=existing.pk if existing else None).first()
+    if owner:
+        fail("mobile", _("Duplicate person: this mobile number already belongs to "
+                         "%(person)s.") % {"person": owner})
 
 
 def _positions(text, lookup, fail):

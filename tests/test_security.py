@@ -1,0 +1,123 @@
+"""Login limits, session limits, the Content-Security-Policy and the interface language."""
+
+import time
+from datetime import timedelta
+
+import pytest
+from axes.models import AccessAttempt
+from django.utils import timezone
+
+from tests.conftest import PASSWORD
+from timeline.models import Event
+
+pytestmark = pytest.mark.django_db
+
+
+def attempt(client, username, password="wrong-password", address="10.0.0.1"):
+    return client.post("/accounts/login/", {"username": username, "password": password},
+                       REMOTE_ADDR=address)
+
+
+def test_five_failures_lock_the_user_at_that_address_for_15_minutes(client, make_user):
+    user = make_user("commander")
+    for _ in range(4):
+        assert attempt(client, user.username).status_code == 200  # form again, with error
+    locked = attempt(client, user.username)
+    assert locked.status_code == 429
+    assert "15分钟后重试" in locked.content.decode()
+    # Even the right password is refused during the cool-off, from that address …
+    assert attempt(client, user.username, PASSWORD).status_code == 429
+    # … but not from another address: an attacker cannot lock the commander out everywhere.
+    assert attempt(client, user.username, PASSWORD, address="10.0.0.2").status_code == 302
+    # The lockout, and each attempt refused during the cool-off, are on the timeline.
+    lockouts = Event.objects.filter(kind="auth.locked_out")
+    assert [e.new for e in lockouts] == [{"username": user.username, "ip_address": "10.0.0.1"}] * 2
+
+
+def test_the_lock_lifts_after_the_cool_off(client, make_user):
+    user = make_user("commander")
+    for _ in range(5):
+        attempt(client, user.username)
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=16))
+    assert attempt(client, user.username, PASSWORD).status_code == 302
+
+
+def test_a_session_ends_after_30_idle_minutes(client, make_user):
+    client.force_login(make_user("duty_officer"))
+    assert client.get("/directory/").status_code == 200
+    session = client.session
+    session["seen_at"] = int(time.time()) - 31 * 60
+    session.save()
+    response = client.get("/directory/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert client.get("/api/directory/units/").status_code == 403
+
+
+def test_a_busy_session_still_ends_after_12_hours(client, make_user):
+    client.force_login(make_user("duty_officer"))
+    client.get("/directory/")
+    session = client.session
+    session["auth_at"] = int(time.time()) - 12 * 3600 - 1
+    session["seen_at"] = int(time.time())
+    session.save()
+    assert client.get("/directory/").status_code == 302
+
+
+def test_activity_keeps_a_session_alive(client, make_user):
+    client.force_login(make_user("duty_officer"))
+    client.get("/directory/")
+    session = client.session
+    session["seen_at"] = int(time.time()) - 29 * 60
+    session.save()
+    assert client.get("/directory/").status_code == 200
+
+
+def test_every_page_carries_a_strict_content_security_policy(client, make_user):
+    for url in ["/accounts/login/"]:
+        policy = client.get(url)["Content-Security-Policy"]
+        assert "default-src 'self'" in policy and "script-src 'self'" in policy
+        assert "unsafe-inline" not in policy and "http" not in policy
+    client.force_login(make_user("duty_officer"))
+    assert "script-src 'self'" in client.get("/directory/")["Content-Security-Policy"]
+    assert "script-src 'self'" in client.get("/api/docs/")["Content-Security-Policy"]
+
+
+def test_chinese_by_default_whatever_the_browser_asks(client, plan):
+    html = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "登录" in html and 'lang="zh-CN"' in html
+
+
+def test_english_when_chosen(client, plan):
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    html = client.get("/accounts/login/").content.decode()
+    assert "Log in" in html and "登录" not in html
+
+
+def test_password_validation_refuses_weak_passwords():
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        validate_password("12345678")
+    validate_password("heating-season-2026-zz")
+
+
+def test_api_tokens_authenticate(client, make_user):
+    user = make_user("duty_officer")
+    token = client.post("/api/auth/token/", {"username": user.username,
+                                              "password": PASSWORD}).json()["token"]
+    from django.test import Client
+
+    fresh = Client()
+    assert fresh.get("/api/directory/units/").status_code in (401, 403)
+    assert fresh.get("/api/directory/units/",
+                     HTTP_AUTHORIZATION=f"Token {token}").status_code == 200
+
+
+def test_openapi_schema_and_local_swagger_ui(client, make_user):
+    client.force_login(make_user("duty_officer"))
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    assert "/api/timeline/events/" in schema["paths"]
+    assert "/api/directory/people/" in schema["paths"]
+    html = client.get("/api/docs/").content.decode()
+    assert "http://" not in html and "https://" not in html  # served locally, no CDN
