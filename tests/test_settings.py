@@ -80,3 +80,13 @@ def test_embedded_defaults_use_sqlite_and_a_redis_socket_under_var():
     assert engine == "django.db.backends.sqlite3"
     assert redis_url == f"unix://{ROOT / 'var' / 'redis.sock'}"
     assert broker == f"redis+socket://{ROOT / 'var' / 'redis.sock'}"
+
+
+def test_health_check_answers_over_plain_http_on_loopback_in_production():
+    code = ("from django.test import Client; r = Client().get('/healthz', HTTP_HOST='127.0.0.1'); "
+            "print(r.status_code)")
+    result = manage("shell", "--no-imports", "-c", code,
+                    extra_env={**GOOD_PRODUCTION_ENV,
+                               "DATABASE_URL": "sqlite:////tmp/zezhou-health.sqlite3"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "200"
