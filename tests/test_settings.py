@@ -22,7 +22,8 @@ GOOD_PRODUCTION_ENV = {
 
 def manage(*args, settings="zezhou_heat.settings.production", extra_env=None):
     environment = {k: v for k, v in os.environ.items()
-                   if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG")}
+                   if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG",
+                                "DJANGO_ALLOW_ASYNC_UNSAFE")}
     environment.update(extra_env or {})
     environment["DJANGO_SETTINGS_MODULE"] = settings
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=environment,
