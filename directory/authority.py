@@ -8,6 +8,14 @@ VIEW_DIRECTORY = "directory.view_unit"
 MANAGE_DIRECTORY = "directory.manage_directory"
 VIEW_TIMELINE = "timeline.view_event"
 
+# What the Django admin needs to let an administrator keep the directory and accounts.
+ADMIN_SITE = [
+    f"directory.{action}_{model}"
+    for model in ("unit", "person", "positionholding", "taskgroup", "dutyshift")
+    for action in ("view", "add", "change", "delete")
+] + ["directory.view_position",
+     "auth.view_user", "auth.add_user", "auth.change_user"]
+
 POSITION_PERMISSIONS = {
     PositionCode.COMMANDER: [VIEW_DIRECTORY, VIEW_TIMELINE],
     PositionCode.DEPUTY_COMMANDER: [VIEW_DIRECTORY, VIEW_TIMELINE],
@@ -16,5 +24,5 @@ POSITION_PERMISSIONS = {
     PositionCode.UNIT_LIAISON: [VIEW_DIRECTORY, VIEW_TIMELINE],
     PositionCode.TOWNSHIP_OFFICER: [VIEW_DIRECTORY, VIEW_TIMELINE],
     PositionCode.ENTERPRISE_REPORTER: [VIEW_DIRECTORY, VIEW_TIMELINE],
-    PositionCode.ADMINISTRATOR: [VIEW_DIRECTORY, VIEW_TIMELINE, MANAGE_DIRECTORY],
+    PositionCode.ADMINISTRATOR: [VIEW_DIRECTORY, VIEW_TIMELINE, MANAGE_DIRECTORY, *ADMIN_SITE],
 }

@@ -18,3 +18,6 @@ class PositionPermissionBackend(BaseBackend):
             )
             setattr(user_obj, CACHE_ATTR, {f"{app}.{codename}" for app, codename in rows})
         return getattr(user_obj, CACHE_ATTR)
+
+    def has_module_perms(self, user_obj, app_label):
+        return any(perm.startswith(f"{app_label}.") for perm in self.get_all_permissions(user_obj))

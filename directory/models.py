@@ -61,7 +61,7 @@ class Position(models.Model):
 class Person(models.Model):
     """An entry of the contact directory (§8.3 通讯录); may have a login account."""
 
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     unit = models.ForeignKey(
         Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="people"
     )

@@ -42,13 +42,13 @@ def shifts_on_duty(moment=None):
 
 
 def on_duty_by_unit(moment=None):
-    """Every unit the roster covers (headquarters office and member units), each with the
+    """Every unit that keeps 24-hour duty (the office and the member units, §6.3), each with the
     shifts on duty now; units with nobody on duty are listed too, with an empty list."""
     on_duty = {}
     for shift in shifts_on_duty(moment):
         on_duty.setdefault(shift.unit_id, []).append(shift)
     covered = Unit.objects.filter(
-        kind__in=[UnitKind.HEADQUARTERS, UnitKind.OFFICE, UnitKind.MEMBER])
+        kind__in=[UnitKind.OFFICE, UnitKind.MEMBER])
     return [(unit, on_duty.get(unit.pk, [])) for unit in covered]
 
 

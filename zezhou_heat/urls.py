@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.authtoken.views import obtain_auth_token
@@ -8,6 +9,9 @@ from rest_framework.routers import DefaultRouter
 
 from directory import api as directory_api
 from timeline import api as timeline_api
+
+admin.site.site_header = admin.site.site_title = _("Zezhou Heating Emergency Command")
+admin.site.index_title = _("Administration")
 
 router = DefaultRouter()
 router.register("directory/units", directory_api.UnitViewSet, basename="unit")
