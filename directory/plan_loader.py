@@ -88,7 +88,8 @@ def _load_position(code, data, order, update, report):
         actor=SYSTEM, instance=position, kind="directory.position")
     perms_changed = related_set_with_event(
         actor=SYSTEM, instance=position, field_name="permissions",
-        objects=_permissions(POSITION_PERMISSIONS[code]), kind="directory.position")
+        objects=_permissions(POSITION_PERMISSIONS[code]), kind="directory.position",
+        label=_permission_name)
     report.count(created, changed or perms_changed, position.name)
 
 
@@ -113,8 +114,12 @@ def _load_task_group(data, update, report):
 
 def _permissions(names):
     permissions = []
-    for name in names:
+    for name in dict.fromkeys(names):  # once each, in order
         app_label, codename = name.split(".")
         permissions.append(
             Permission.objects.get(content_type__app_label=app_label, codename=codename))
     return permissions
+
+
+def _permission_name(permission):
+    return f"{permission.content_type.app_label}.{permission.codename}"

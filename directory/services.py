@@ -71,11 +71,11 @@ def deleted_with_event(*, actor, instance, kind):
     instance.delete()
 
 
-def related_set_with_event(*, actor, instance, field_name, objects, kind):
+def related_set_with_event(*, actor, instance, field_name, objects, kind, label=str):
     """Replace a many-to-many set; append `<kind>.updated` with the before/after lists."""
     manager = getattr(instance, field_name)
-    before = sorted(str(o) for o in manager.all())
-    after = sorted(str(o) for o in objects)
+    before = sorted({label(o) for o in manager.all()})
+    after = sorted({label(o) for o in objects})
     if before == after:
         return False
     manager.set(objects)
