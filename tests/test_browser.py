@@ -79,3 +79,14 @@ def test_a_wrong_password_is_told_and_the_user_stays_on_the_login_page(page, liv
     page.press("#id_password", "Enter")
     assert page.locator(".errors").is_visible()
     assert "/accounts/login/" in page.url
+
+
+def test_api_documentation_runs_offline_under_the_csp(page, live_server, make_user):
+    errors, outside = [], []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("request", lambda request: request.url.startswith(live_server.url)
+            or request.url.startswith("data:") or outside.append(request.url))
+    log_in(page, live_server.url, make_user("duty_officer"))
+    page.goto(f"{live_server.url}/api/docs/")
+    expect(page.get_by_text("/api/timeline/events/")).to_be_visible()
+    assert errors == [] and outside == []
