@@ -29,6 +29,7 @@ run: setup
 	$(VENV)/bin/honcho start -f Procfile $(if $(REDIS_URL),web worker beat,redis web worker beat)
 
 test: $(INSTALLED)
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Rebuild the translation catalogues after changing user-facing strings.

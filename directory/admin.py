@@ -5,6 +5,7 @@ from django.contrib import admin
 
 from directory import services
 from directory.models import DutyShift, Person, Position, PositionHolding, TaskGroup, Unit
+from zezhou_heat.admin import ReadOnlyAdminMixin
 
 
 class ServiceAdmin(admin.ModelAdmin):
@@ -60,21 +61,12 @@ class PersonAdmin(ServiceAdmin):
 
 
 @admin.register(Position)
-class PositionAdmin(admin.ModelAdmin):
+class PositionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Authority comes from the plan (directory/authority.py, loaded by load_plan): the
     positions and their permissions are shown here, not edited."""
 
     list_display = ["name", "code", "held_by_plan", "plan_section"]
     filter_horizontal = ["permissions"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(TaskGroup)

@@ -2,9 +2,9 @@
 
 import django_filters
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from django.utils.translation import gettext_lazy as _
 
 from directory.models import Person, Position, TaskGroup, Unit
 from directory.validators import normalise_phone

@@ -113,7 +113,9 @@ def read_xlsx(file):
                              % {"columns": "、".join(str(c.label) for c in missing)})
     result = []
     for line, values in enumerate(rows, start=2):
-        record = {key: _text(value) for key, value in zip(keys, values) if key in IMPORT_KEYS}
+        # A row may be shorter or longer than the header: extra cells are ignored.
+        cells = zip(keys, values, strict=False)
+        record = {key: _text(value) for key, value in cells if key in IMPORT_KEYS}
         if any(record.values()):
             result.append((line, record))
     workbook.close()

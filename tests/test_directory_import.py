@@ -80,7 +80,8 @@ def test_bad_rows_are_named_by_line_and_field_and_nothing_is_saved(admin_client)
         ["县不存在局", "孙丽", "", "", "13800003333", ""],               # line 3: unknown unit
         ["县能源局", "周杰", "", "", "1380000", ""],                     # line 4: malformed mobile
         ["县公安局", "刘洋", "", "", "13800004444", ""],                 # line 5: duplicate of line 2
-        ["县能源局", "吴敏", "", "", "13900009999", "0356-12"],          # line 6: mobile of 老周; bad office phone
+        # line 6: the mobile of 老周, and a malformed office phone
+        ["县能源局", "吴敏", "", "", "13900009999", "0356-12"],
         ["县能源局", "郑浩", "", "指挥官", "", ""],                      # line 7: unknown position
     ]
     response = admin_client.post("/directory/import/", {"file": workbook(rows)})

@@ -1,19 +1,11 @@
 from django.contrib import admin
 
 from timeline.models import Event
+from zezhou_heat.admin import ReadOnlyAdminMixin
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["seq", "occurred_at", "actor_name", "kind", "subject_label"]
     list_filter = ["kind", "subject_type"]
     search_fields = ["subject_label", "actor_name", "kind"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -5,8 +5,8 @@ from rest_framework.exceptions import ValidationError
 
 from directory.authority import VIEW_TIMELINE
 from timeline.models import Event
-from zezhou_heat.api import permission
 from timeline.selectors import MAX_PAGE, events_after
+from zezhou_heat.api import permission
 
 
 class EventSerializer(serializers.ModelSerializer):

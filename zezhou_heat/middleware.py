@@ -1,9 +1,9 @@
 import time
 
 from django.conf import settings
-from django.utils import translation
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.utils import translation
 
 SESSION_AUTH_AT = "auth_at"
 SESSION_SEEN_AT = "seen_at"
