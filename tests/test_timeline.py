@@ -5,8 +5,9 @@ from django.db import connection, transaction
 from django.db.utils import DatabaseError
 
 from directory.models import Unit
-from timeline.models import AppendOnlyError, Event
+from timeline.models import Event
 from timeline.services import append_event
+from zezhou_heat.models import AppendOnlyError
 
 pytestmark = pytest.mark.django_db
 

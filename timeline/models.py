@@ -4,22 +4,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-
-class AppendOnlyError(Exception):
-    """Raised on any attempt to change or remove a timeline event."""
+from zezhou_heat.models import AppendOnlyModel
 
 
-class EventQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise AppendOnlyError("timeline events cannot be updated")
-
-    def delete(self):
-        raise AppendOnlyError("timeline events cannot be deleted")
-
-    _raw_delete = delete
-
-
-class Event(models.Model):
+class Event(AppendOnlyModel):
     """One change, forever. The sequence number orders events in commit order (see
     timeline.services.append_event) and is what live views resume from."""
 
@@ -41,8 +29,6 @@ class Event(models.Model):
     old = models.JSONField(_("old values"), null=True, blank=True, encoder=DjangoJSONEncoder)
     new = models.JSONField(_("new values"), null=True, blank=True, encoder=DjangoJSONEncoder)
 
-    objects = EventQuerySet.as_manager()
-
     class Meta:
         ordering = ["seq"]
         verbose_name = _("timeline event")
@@ -51,11 +37,3 @@ class Event(models.Model):
 
     def __str__(self):
         return f"#{self.seq} {self.kind} {self.subject_label}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise AppendOnlyError("timeline events cannot be updated")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("timeline events cannot be deleted")
