@@ -8,6 +8,15 @@ VIEW_DIRECTORY = "directory.view_unit"
 MANAGE_DIRECTORY = "directory.manage_directory"
 VIEW_TIMELINE = "timeline.view_event"
 
+VIEW_INCIDENTS = "incidents.view_incident"          # with a scope, unless also:
+VIEW_ALL_INCIDENTS = "incidents.view_all_incidents"  # every township, every reporter
+REPORT = "incidents.report_incidents"               # log incidents and their reports, scoped
+REPORT_ANY = "incidents.report_any_incident"          # … anywhere in the county
+HANDLE_INQUIRIES = "incidents.handle_inquiry"        # upper-level inquiries and upward reports
+MANAGE_INCIDENT_STATUS = "incidents.manage_incident_status"
+
+COUNTY_READER = [VIEW_DIRECTORY, VIEW_TIMELINE, VIEW_INCIDENTS, VIEW_ALL_INCIDENTS]
+
 # What the Django admin needs to let an administrator keep the directory and accounts.
 ADMIN_SITE = [
     f"directory.{action}_{model}"
@@ -17,12 +26,14 @@ ADMIN_SITE = [
      "auth.view_user", "auth.add_user", "auth.change_user"]
 
 POSITION_PERMISSIONS = {
-    PositionCode.COMMANDER: [VIEW_DIRECTORY, VIEW_TIMELINE],
-    PositionCode.DEPUTY_COMMANDER: [VIEW_DIRECTORY, VIEW_TIMELINE],
-    PositionCode.OFFICE_DIRECTOR: [VIEW_DIRECTORY, VIEW_TIMELINE, MANAGE_DIRECTORY],
-    PositionCode.DUTY_OFFICER: [VIEW_DIRECTORY, VIEW_TIMELINE],
-    PositionCode.UNIT_LIAISON: [VIEW_DIRECTORY, VIEW_TIMELINE],
-    PositionCode.TOWNSHIP_OFFICER: [VIEW_DIRECTORY, VIEW_TIMELINE],
-    PositionCode.ENTERPRISE_REPORTER: [VIEW_DIRECTORY, VIEW_TIMELINE],
+    PositionCode.COMMANDER: [*COUNTY_READER, MANAGE_INCIDENT_STATUS],
+    PositionCode.DEPUTY_COMMANDER: [*COUNTY_READER, MANAGE_INCIDENT_STATUS],
+    PositionCode.OFFICE_DIRECTOR: [*COUNTY_READER, MANAGE_DIRECTORY, HANDLE_INQUIRIES,
+                                   MANAGE_INCIDENT_STATUS],
+    PositionCode.DUTY_OFFICER: [*COUNTY_READER, REPORT, REPORT_ANY, HANDLE_INQUIRIES],
+    PositionCode.UNIT_LIAISON: COUNTY_READER,
+    # Township officers: their own township's incidents; enterprise reporters: their own.
+    PositionCode.TOWNSHIP_OFFICER: [VIEW_DIRECTORY, VIEW_TIMELINE, VIEW_INCIDENTS, REPORT],
+    PositionCode.ENTERPRISE_REPORTER: [VIEW_DIRECTORY, VIEW_TIMELINE, VIEW_INCIDENTS, REPORT],
     PositionCode.ADMINISTRATOR: [VIEW_DIRECTORY, VIEW_TIMELINE, MANAGE_DIRECTORY, *ADMIN_SITE],
 }

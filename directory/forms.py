@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from directory.models import DutyShift, Person, Position, Unit
 from directory.validators import normalise_phone
+from zezhou_heat.forms import datetime_widget
 
 
 class PersonForm(forms.ModelForm):
@@ -33,12 +34,7 @@ class ShiftForm(forms.ModelForm):
     class Meta:
         model = DutyShift
         fields = ["unit", "person", "starts_at", "ends_at", "is_leader", "note"]
-        widgets = {
-            "starts_at": forms.DateTimeInput(attrs={"type": "datetime-local"},
-                                             format="%Y-%m-%dT%H:%M"),
-            "ends_at": forms.DateTimeInput(attrs={"type": "datetime-local"},
-                                           format="%Y-%m-%dT%H:%M"),
-        }
+        widgets = {"starts_at": datetime_widget(), "ends_at": datetime_widget()}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

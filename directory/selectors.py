@@ -1,7 +1,7 @@
 from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 
-from directory.choices import UnitKind
+from directory.choices import PositionCode, UnitKind
 from directory.models import DutyShift, Person, PositionHolding, TaskGroup, Unit
 
 
@@ -57,3 +57,22 @@ def shifts_between(start, end, unit=None):
     if unit is not None:
         queryset = queryset.filter(unit=unit)
     return queryset.select_related("unit", "person").order_by("starts_at", "unit__order")
+
+
+def held_units(user, position_code):
+    """Ids of the units for which the user holds a unit-scoped position."""
+    return set(PositionHolding.objects.filter(
+        person__user=user, position__code=position_code, unit__isnull=False,
+    ).values_list("unit_id", flat=True))
+
+
+def users_on_call(moment=None):
+    """Who hears of a clock: office directors, and the duty officers on shift now (all duty
+    officers when the roster has nobody on shift, so a warning is never addressed to no one)."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(is_active=True)
+    directors = users.filter(person__holdings__position__code=PositionCode.OFFICE_DIRECTOR)
+    duty = users.filter(person__holdings__position__code=PositionCode.DUTY_OFFICER)
+    on_shift = duty.filter(person__shifts__in=DutyShift.objects.on_duty_at(moment or timezone.now()))
+    return list((directors | (on_shift if on_shift.exists() else duty)).distinct())

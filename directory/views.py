@@ -19,6 +19,7 @@ from directory.forms import ImportForm, PersonForm, ShiftForm
 from directory.importing import validate_rows
 from directory.models import Person, Unit
 from timeline.selectors import events_for_subject
+from zezhou_heat.forms import add_service_errors
 
 PAGE_SIZE = 50
 IMPORT_SESSION_KEY = "directory_import_rows"
@@ -111,7 +112,7 @@ def person_edit(request, pk=None):
             services.person_saved(actor=request.user, person=form.instance,
                                   positions=form.cleaned_data["positions"])
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("%(person)s saved.") % {"person": person.name})
             return redirect("directory:index")
@@ -155,7 +156,7 @@ def shift_create(request):
         try:
             shift = services.shift_scheduled(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Shift added."))
             day = timezone.localtime(shift.starts_at).date()

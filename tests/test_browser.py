@@ -18,7 +18,7 @@ def log_in(page, base_url, user):
     page.fill("#id_username", user.username)
     page.fill("#id_password", PASSWORD)
     page.press("#id_password", "Enter")
-    page.wait_for_url(f"{base_url}/directory/")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 def test_duty_officer_logs_in_searches_and_exports(page, live_server, make_user):
@@ -28,6 +28,7 @@ def test_duty_officer_logs_in_searches_and_exports(page, live_server, make_user)
     errors = []
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     log_in(page, live_server.url, make_user("duty_officer"))
+    page.click("nav >> text=通讯录")
 
     assert page.locator("h1").inner_text() == "通讯录"
     assert page.locator("#member-units tbody tr").count() == Unit.objects.filter(
@@ -63,6 +64,7 @@ def test_phone_screen_shows_people_as_labelled_cards(page, live_server, make_use
     Person.objects.create(name="张伟", unit=Unit.objects.get(code="gaj"), mobile="13835612345")
     page.set_viewport_size({"width": 390, "height": 844})
     log_in(page, live_server.url, make_user("duty_officer"))
+    page.goto(f"{live_server.url}/directory/")
     page.fill("#id_q", "张伟")
     expect(page.locator("table.people tbody tr")).to_have_count(1)
     row = page.locator("table.people tbody tr").first

@@ -26,6 +26,9 @@ class Event(AppendOnlyModel):
     subject_type = models.CharField(_("subject type"), max_length=64)
     subject_id = models.CharField(_("subject id"), max_length=64, blank=True)
     subject_label = models.CharField(_("subject"), max_length=255, blank=True)
+    incident = models.ForeignKey(
+        "incidents.Incident", verbose_name=_("incident"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="events")
     old = models.JSONField(_("old values"), null=True, blank=True, encoder=DjangoJSONEncoder)
     new = models.JSONField(_("new values"), null=True, blank=True, encoder=DjangoJSONEncoder)
 
@@ -37,3 +40,24 @@ class Event(AppendOnlyModel):
 
     def __str__(self):
         return f"#{self.seq} {self.kind} {self.subject_label}"
+
+
+class Notification(models.Model):
+    """An event addressed to one person (an overdue clock to the office director, say)."""
+
+    event = models.ForeignKey(Event, verbose_name=_("event"), on_delete=models.PROTECT,
+                              related_name="notifications")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recipient"),
+                                  on_delete=models.CASCADE, related_name="notifications")
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-event__seq"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [models.UniqueConstraint(fields=["event", "recipient"],
+                                               name="notification_once")]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self):
+        return f"{self.recipient} ← {self.event}"

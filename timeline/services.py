@@ -1,6 +1,6 @@
 from django.db import connection, transaction
 
-from timeline.models import Event
+from timeline.models import Event, Notification
 
 # Any constant works; it only has to be the same for every writer of the timeline.
 TIMELINE_LOCK_KEY = 0x7A7A_7469
@@ -10,7 +10,8 @@ def subject_of(instance):
     return instance._meta.label_lower, str(instance.pk), str(instance)[:255]
 
 
-def append_event(*, actor, kind, subject=None, subject_ref=None, old=None, new=None):
+def append_event(*, actor, kind, subject=None, subject_ref=None, old=None, new=None,
+                 incident=None, notify=()):
     """Append one event inside the caller's transaction.
 
     On PostgreSQL a transaction-level advisory lock is held from here to commit, so
@@ -23,16 +24,20 @@ def append_event(*, actor, kind, subject=None, subject_ref=None, old=None, new=N
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TIMELINE_LOCK_KEY])
-        return Event.objects.create(
+        event = Event.objects.create(
             actor=actor if actor and actor.is_authenticated else None,
             actor_name=_actor_name(actor),
             kind=kind,
             subject_type=subject_type,
             subject_id=subject_id,
             subject_label=subject_label,
+            incident=incident,
             old=old,
             new=new,
         )
+        Notification.objects.bulk_create(
+            [Notification(event=event, recipient=user) for user in set(notify)])
+        return event
 
 
 def _actor_name(actor):

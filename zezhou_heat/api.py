@@ -1,13 +1,18 @@
 """API plumbing shared by every app."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import permissions, serializers
+from rest_framework import permissions, serializers, status
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from zezhou_heat.errors import StateConflict
 
 
 def exception_handler(exc, context):
     """A service refusing input with Django's ValidationError answers 400 with field
     errors, like a serializer would, instead of a 500."""
+    if isinstance(exc, StateConflict):
+        return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {
             "non_field_errors": exc.messages}

@@ -2,13 +2,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from directory import api as directory_api
+from incidents import api as incidents_api
 from timeline import api as timeline_api
+from zezhou_heat.views import home, notifications
 
 admin.site.site_header = admin.site.site_title = _("Zezhou Heating Emergency Command")
 admin.site.index_title = _("Administration")
@@ -18,6 +19,7 @@ router.register("directory/units", directory_api.UnitViewSet, basename="unit")
 router.register("directory/task-groups", directory_api.TaskGroupViewSet, basename="taskgroup")
 router.register("directory/people", directory_api.PersonViewSet, basename="person")
 router.register("directory/shifts", directory_api.DutyShiftViewSet, basename="shift")
+router.register("incidents", incidents_api.IncidentViewSet, basename="incident")
 
 api_urlpatterns = [
     path("", include(router.urls)),
@@ -28,12 +30,14 @@ api_urlpatterns = [
 ]
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="directory:index"), name="home"),
+    path("", home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
          name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("directory/", include("directory.urls")),
+    path("incidents/", include("incidents.urls")),
+    path("notifications/", notifications, name="notifications"),
     path("admin/", admin.site.urls),
     path("api/", include(api_urlpatterns)),
 ]

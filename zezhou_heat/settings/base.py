@@ -68,6 +68,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "zezhou_heat.context_processors.unread_notifications",
             ],
         },
     },
@@ -116,7 +117,17 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    # The safety net under every clock: finds what a lost message or a dead worker missed.
+    "sweep-deadlines": {"task": "incidents.tasks.sweep", "schedule": 1.0,
+                        "options": {"expires": 5}},
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+
+# Plan §4.1: a written report within 30 minutes of the first report; a reply to an upper
+# inquiry within 30 minutes. A reminder goes out 10 minutes before either falls due.
+DEADLINE_MINUTES = {"written_report": 30, "inquiry_reply": 30}
+DEADLINE_REMINDER_MINUTES = 10
 
 CHANNEL_LAYERS = {
     "default": {

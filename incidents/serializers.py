@@ -1,0 +1,110 @@
+from rest_framework import serializers
+
+from directory.models import Unit
+from directory.validators import normalise_phone
+from incidents import written_report
+from incidents.choices import ReportKind
+from incidents.grading import suggest_response_level
+from incidents.models import Deadline, Figures, Incident, Inquiry, Report, UpwardReport
+
+
+class DeadlineSerializer(serializers.ModelSerializer):
+    state = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Deadline
+        fields = ["id", "kind", "inquiry", "starts_at", "due_at", "remind_at", "reminded_at",
+                  "met_at", "overdue_at", "state"]
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    title = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Report
+        fields = ["id", "kind", "number", "title", "submitted_at", "author", "summary",
+                  "measures", "contents", "is_complete", "on_time", *Figures.FIELDS]
+
+
+class UpwardReportSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = UpwardReport
+        fields = ["id", "report", "recipient", "recipient_detail", "channel", "sent_at",
+                  "skipped_level", "recorded_by"]
+        read_only_fields = ["skipped_level", "recorded_by"]
+
+
+class InquirySerializer(serializers.ModelSerializer):
+    deadline = DeadlineSerializer(read_only=True)
+
+    class Meta:
+        model = Inquiry
+        fields = ["id", "asked_by", "asked_at", "question", "reply", "replied_at", "deadline"]
+        read_only_fields = ["reply", "replied_at"]
+
+
+class ReplySerializer(serializers.Serializer):
+    reply = serializers.CharField()
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    """An incident as read, and the first report as written (POST)."""
+
+    township = serializers.SlugRelatedField(
+        slug_field="code", queryset=Unit.objects.filter(kind="township"))
+    reporter_unit = serializers.SlugRelatedField(
+        slug_field="code", queryset=Unit.objects.all(), required=False, allow_null=True)
+    suggested_level = serializers.SerializerMethodField()
+    deadlines = DeadlineSerializer(many=True, read_only=True)
+    reports = ReportSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Incident
+        fields = ["id", "occurred_at", "reported_at", "township", "place", "reporter_unit",
+                  "reporter_name", "reporter_phone", "channel", "scenario", "description",
+                  *Figures.FIELDS, "heat_sources", "heating_stopped_at", "expected_restore_at",
+                  "beyond_township_capacity", "is_drill", "grade", "grade_criterion",
+                  "suggested_level", "status", "reporting_closed", "deadlines", "reports"]
+        read_only_fields = ["grade", "grade_criterion", "status", "reporting_closed"]
+
+    def get_suggested_level(self, incident) -> str:
+        return suggest_response_level(
+            grade=incident.grade, deaths=incident.deaths,
+            serious_injuries=incident.serious_injuries,
+            beyond_township_capacity=incident.beyond_township_capacity).level
+
+    def validate_reporter_phone(self, value):
+        return normalise_phone(value)
+
+
+class FiguresSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Incident
+        fields = Figures.FIELDS
+        extra_kwargs = {name: {"required": True} for name in Figures.FIELDS}
+
+
+class NewReportSerializer(FiguresSerializer):
+    """A written, continuation or final report. Written: `contents` holds §4.1's items."""
+
+    kind = serializers.ChoiceField(choices=[ReportKind.WRITTEN, ReportKind.CONTINUATION,
+                                            ReportKind.FINAL])
+    summary = serializers.CharField(required=False, allow_blank=True, default="")
+    measures = serializers.CharField(required=False, allow_blank=True, default="")
+    contents = serializers.DictField(child=serializers.CharField(allow_blank=True),
+                                     required=False, default=dict)
+
+    class Meta(FiguresSerializer.Meta):
+        fields = ["kind", "summary", "measures", "contents", *Figures.FIELDS]
+
+    def validate_contents(self, value):
+        unknown = sorted(set(value) - set(written_report.KEYS))
+        if unknown:
+            raise serializers.ValidationError(f"unknown items: {', '.join(unknown)}")
+        return value
+
+    def validate(self, attrs):
+        if attrs["kind"] != ReportKind.WRITTEN and not attrs["summary"].strip():
+            raise serializers.ValidationError({"summary": self.fields["summary"].error_messages[
+                "blank"]})
+        return attrs

@@ -1,0 +1,366 @@
+"""Every write about incidents: intake, reports, upward reporting, inquiries, lifecycle.
+Each checks authority, runs in one transaction, appends timeline events, and only after
+commit schedules the clocks' fast path."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed, has_transition_perm
+
+from directory.authority import HANDLE_INQUIRIES
+from directory.selectors import users_on_call
+from directory.validators import validate_phone
+from incidents import written_report
+from incidents.authority import check_may_report
+from incidents.choices import RECIPIENT_LEVEL, DeadlineKind, ReportKind
+from incidents.grading import grade_incident
+from incidents.models import Deadline, Figures, Incident, Inquiry, Report, UpwardReport
+from timeline.services import append_event
+from zezhou_heat.errors import StateConflict
+
+CLOCK_SKEW = timedelta(minutes=2)  # a phone's clock may run a little ahead of the server's
+
+
+# --- intake -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def incident_reported(*, actor, **fields):
+    """The first report (首报): the incident, its grade and the written-report clock."""
+    incident = Incident(created_by=actor, **fields)
+    check_may_report(actor, township_id=incident.township_id,
+                     reporter_unit_id=incident.reporter_unit_id)
+    _check_times(occurred_at=incident.occurred_at, reported_at=incident.reported_at)
+    _grade(incident)
+    incident.full_clean(exclude=["status"])  # protected FSM field: not set by cleaning
+    incident.save()
+    first = Report.objects.create(
+        incident=incident, kind=ReportKind.FIRST, submitted_at=incident.reported_at,
+        author=actor, summary=incident.description, **incident.figures())
+    deadline = _start_clock(incident, DeadlineKind.WRITTEN_REPORT, incident.reported_at)
+    append_event(actor=actor, kind="incident.reported", subject=incident, incident=incident,
+                 new={"grade": incident.grade, "criterion": incident.grade_criterion,
+                      "report": first.pk, **_json_figures(incident)})
+    _schedule_fast_path(deadline)
+    return incident
+
+
+def _check_times(*, occurred_at, reported_at):
+    errors = {}
+    now = timezone.now()
+    if occurred_at and occurred_at > now + CLOCK_SKEW:
+        errors["occurred_at"] = _("The time it happened cannot be in the future.")
+    if reported_at and reported_at > now + CLOCK_SKEW:
+        errors["reported_at"] = _("The time it was reported cannot be in the future.")
+    if occurred_at and reported_at and occurred_at > reported_at:
+        errors.setdefault("occurred_at", _("It cannot have happened after it was reported."))
+    if errors:
+        raise ValidationError(errors)
+
+
+def _grade(incident):
+    grading = grade_incident(deaths=incident.deaths, serious_injuries=incident.serious_injuries,
+                             direct_loss=incident.direct_loss)
+    incident.grade, incident.grade_criterion = grading.grade, grading.criterion
+
+
+def _json_figures(holder):
+    return {name: str(value) if not isinstance(value, int) else value
+            for name, value in holder.figures().items()}
+
+
+# --- reports --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def written_report_saved(*, actor, incident, contents, figures):
+    """A written report (书面报告). Complete, it is the report and stops the clock (on time
+    or late); incomplete, it is kept as a draft, lists what is missing, and the clock runs on."""
+    incident = _locked_for_report(actor, incident)
+    if incident.reports.filter(kind=ReportKind.WRITTEN, is_complete=True).exists():
+        raise ValidationError(_("The written report has been submitted; send a continuation "
+                                "report for corrections."))
+    contents = {key: str(contents.get(key, "")).strip() for key in written_report.KEYS}
+    _validate_contents(contents)
+    complete = not written_report.missing_elements(contents)
+    now = timezone.now()
+    deadline = incident.deadlines.get(kind=DeadlineKind.WRITTEN_REPORT)
+    report = _report(incident, actor, ReportKind.WRITTEN, figures, contents=contents,
+                     is_complete=complete, on_time=(now <= deadline.due_at) if complete else None)
+    if complete:
+        _meet(deadline, now)
+    append_event(actor=actor, kind="report.written" if complete else "report.written_draft",
+                 subject=report, incident=incident,
+                 new={"complete": complete, "on_time": report.on_time,
+                      "missing": [e.key for e in written_report.missing_elements(contents)]})
+    _apply_figures(actor, incident, figures)
+    return report
+
+
+def _validate_contents(contents):
+    errors = {}
+    for element in written_report.ELEMENTS:
+        if element.phone and contents[element.key]:
+            try:
+                validate_phone(contents[element.key])
+            except ValidationError as error:
+                errors[element.key] = error.messages
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def continuation_report_filed(*, actor, incident, summary, measures, figures):
+    """续报一, 续报二 …: numbered in order, as the situation develops."""
+    incident = _locked_for_report(actor, incident)
+    number = incident.reports.filter(kind=ReportKind.CONTINUATION).count() + 1
+    report = _report(incident, actor, ReportKind.CONTINUATION, figures, number=number,
+                     summary=summary, measures=measures)
+    append_event(actor=actor, kind="report.continuation", subject=report, incident=incident,
+                 new={"number": number, "summary": summary})
+    _apply_figures(actor, incident, figures)
+    return report
+
+
+@transaction.atomic
+def final_report_filed(*, actor, incident, summary, measures, figures):
+    """终报: closes the reporting; no report follows it."""
+    incident = _locked_for_report(actor, incident)
+    report = _report(incident, actor, ReportKind.FINAL, figures, summary=summary,
+                     measures=measures)
+    incident.reporting_closed = True
+    incident.save(update_fields=["reporting_closed"])
+    append_event(actor=actor, kind="report.final", subject=report, incident=incident,
+                 new={"summary": summary})
+    _apply_figures(actor, incident, figures)
+    return report
+
+
+def _locked_for_report(actor, incident):
+    check_may_report(actor, township_id=incident.township_id,
+                     reporter_unit_id=incident.reporter_unit_id)
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    if incident.reporting_closed:
+        raise ValidationError(_("The final report has been filed: no more reports on this "
+                                "incident."))
+    return incident
+
+
+def _report(incident, actor, kind, figures, **fields):
+    report = Report(incident=incident, kind=kind, author=actor, **fields, **_figures(figures))
+    report.full_clean()
+    report.save()
+    return report
+
+
+def _figures(figures):
+    return {name: figures[name] for name in Figures.FIELDS}
+
+
+def _apply_figures(actor, incident, figures):
+    """New figures from a report: the incident takes them and is graded again; each change
+    of figures and of grade goes on the timeline."""
+    old_figures, old_grade = _json_figures(incident), (incident.grade, incident.grade_criterion)
+    for name, value in _figures(figures).items():
+        setattr(incident, name, value)
+    _grade(incident)
+    new_figures = _json_figures(incident)
+    if new_figures == old_figures:
+        return
+    incident.full_clean(exclude=["status"])  # protected FSM field: not set by cleaning
+    incident.save(update_fields=[*Figures.FIELDS, "grade", "grade_criterion"])
+    changed = [name for name in new_figures if new_figures[name] != old_figures[name]]
+    append_event(actor=actor, kind="incident.figures_changed", subject=incident,
+                 incident=incident, old={n: old_figures[n] for n in changed},
+                 new={n: new_figures[n] for n in changed})
+    if (incident.grade, incident.grade_criterion) != old_grade:
+        append_event(actor=actor, kind="incident.grade_changed", subject=incident,
+                     incident=incident,
+                     old={"grade": old_grade[0], "criterion": old_grade[1]},
+                     new={"grade": incident.grade, "criterion": incident.grade_criterion})
+
+
+# --- upward reporting and inquiries ---------------------------------------------------------
+
+
+def _check_may_handle_inquiries(actor):
+    if not actor.has_perm(HANDLE_INQUIRIES):
+        raise PermissionDenied(_("Only the headquarters office records upward reports and "
+                                 "upper-level inquiries."))
+
+
+@transaction.atomic
+def upward_report_recorded(*, actor, incident, recipient, channel, sent_at,
+                           recipient_detail="", report=None):
+    """A report passed up. It skips a level (越级上报) when nothing had gone to the level
+    below the recipient's first (the county before the city, the city before the province)."""
+    _check_may_handle_inquiries(actor)
+    if sent_at > timezone.now() + CLOCK_SKEW:
+        raise ValidationError({"sent_at": _("The time it was sent cannot be in the future.")})
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    level = RECIPIENT_LEVEL[recipient]
+    below = [r for r, lvl in RECIPIENT_LEVEL.items() if lvl == level - 1]
+    skipped = level > 1 and not incident.upward_reports.filter(
+        recipient__in=below, sent_at__lte=sent_at).exists()
+    upward = UpwardReport(incident=incident, report=report, recipient=recipient,
+                          recipient_detail=recipient_detail, channel=channel, sent_at=sent_at,
+                          skipped_level=skipped, recorded_by=actor)
+    upward.full_clean()
+    upward.save()
+    append_event(actor=actor, kind="report.passed_up", subject=upward, incident=incident,
+                 new={"recipient": recipient, "channel": channel, "skipped_level": skipped})
+    return upward
+
+
+@transaction.atomic
+def inquiry_recorded(*, actor, incident, asked_by, asked_at, question):
+    """An upper level asks (催报/核实): its own 30-minute reply clock starts when it asked."""
+    _check_may_handle_inquiries(actor)
+    if asked_at > timezone.now() + CLOCK_SKEW:
+        raise ValidationError({"asked_at": _("The time it was asked cannot be in the future.")})
+    inquiry = Inquiry(incident=incident, asked_by=asked_by, asked_at=asked_at,
+                      question=question, recorded_by=actor)
+    inquiry.full_clean()
+    inquiry.save()
+    deadline = _start_clock(incident, DeadlineKind.INQUIRY_REPLY, asked_at, inquiry=inquiry)
+    append_event(actor=actor, kind="inquiry.recorded", subject=inquiry, incident=incident,
+                 new={"asked_by": asked_by, "question": question,
+                      "due_at": deadline.due_at.isoformat()})
+    _schedule_fast_path(deadline)
+    return inquiry
+
+
+@transaction.atomic
+def inquiry_replied(*, actor, inquiry, reply):
+    _check_may_handle_inquiries(actor)
+    inquiry = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
+    if inquiry.replied_at:
+        raise ValidationError({"reply": _("This inquiry was already answered at %(time)s.") % {
+            "time": timezone.localtime(inquiry.replied_at).strftime("%Y-%m-%d %H:%M")}})
+    if not reply.strip():
+        raise ValidationError({"reply": _("Write the reply.")})
+    now = timezone.now()
+    inquiry.reply, inquiry.replied_at, inquiry.replied_by = reply.strip(), now, actor
+    inquiry.save(update_fields=["reply", "replied_at", "replied_by"])
+    deadline = inquiry.deadline
+    _meet(deadline, now)
+    append_event(actor=actor, kind="inquiry.replied", subject=inquiry, incident=inquiry.incident,
+                 new={"reply": inquiry.reply, "on_time": now <= deadline.due_at})
+    return inquiry
+
+
+# --- lifecycle --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def incident_status_changed(*, actor, incident, transition):
+    """Run one lifecycle transition (begin_response, bring_under_control, close)."""
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    method = getattr(incident, transition)
+    if not has_transition_perm(method, actor):
+        if not can_proceed(method, check_conditions=False):
+            raise _wrong_state(incident)
+        raise PermissionDenied(_("Your positions do not allow this step."))
+    if not can_proceed(method):
+        raise _wrong_state(incident)
+    old = incident.status
+    method()
+    incident.save()
+    append_event(actor=actor, kind="incident.status_changed", subject=incident,
+                 incident=incident, old={"status": old}, new={"status": incident.status})
+    return incident
+
+
+def _wrong_state(incident):
+    return StateConflict(_("Not possible while the incident is “%(status)s”.") % {
+        "status": incident.get_status_display()})
+
+
+# --- clocks -----------------------------------------------------------------------------------
+
+
+def _start_clock(incident, kind, starts_at, inquiry=None):
+    minutes = settings.DEADLINE_MINUTES[kind]
+    due_at = starts_at + timedelta(minutes=minutes)
+    return Deadline.objects.create(
+        kind=kind, incident=incident, inquiry=inquiry, starts_at=starts_at, due_at=due_at,
+        remind_at=due_at - timedelta(minutes=settings.DEADLINE_REMINDER_MINUTES))
+
+
+def _meet(deadline, moment):
+    """Conditional: the first report that meets a clock stops it; later ones change nothing."""
+    Deadline.objects.filter(pk=deadline.pk, met_at__isnull=True).update(met_at=moment)
+
+
+def _schedule_fast_path(deadline):
+    """After commit, ask Celery to look at the deadline when it falls due. The beat sweep
+    catches it anyway if this is lost; this only makes it prompt."""
+    from incidents.tasks import check_deadline
+
+    def schedule():
+        for moment in (deadline.remind_at, deadline.due_at):
+            try:
+                check_deadline.apply_async(args=[deadline.pk], eta=moment, retry=False,
+                                           expires=moment + timedelta(minutes=5))
+            except Exception:  # broker down: the sweep still fires it
+                pass
+
+    transaction.on_commit(schedule)
+
+
+# --- deadline sweep ---------------------------------------------------------------------------
+
+
+def sweep_deadlines(now=None):
+    """Mark every due reminder and every overdue clock, each exactly once. Safe to run from
+    any number of workers at once: rows are claimed with SKIP LOCKED and marked with a
+    conditional update. Returns (reminders, overdue) counts."""
+    return _sweep(Deadline.objects.open(), now or timezone.now())
+
+
+def _sweep(deadlines, now):
+    # Overdue first: a clock already past due gets no reminder that it soon will be.
+    overdue = _claim_and_mark(deadlines.filter(due_at__lte=now), now, field="overdue_at",
+                              kind="deadline.overdue")
+    reminders = _claim_and_mark(
+        deadlines.filter(reminded_at__isnull=True, remind_at__lte=now), now,
+        field="reminded_at", kind="deadline.reminder")
+    return reminders, overdue
+
+
+SWEEP_BATCH = 500
+
+
+def _claim_and_mark(queryset, now, *, field, kind):
+    marked = 0
+    while True:
+        with transaction.atomic():
+            batch = list(queryset.select_for_update(skip_locked=True, of=("self",))
+                         .select_related("incident", "inquiry").order_by("due_at")[:SWEEP_BATCH])
+            if not batch:
+                return marked
+            recipients = users_on_call(now)
+            for deadline in batch:
+                if _mark(deadline, now, field):
+                    marked += 1
+                    setattr(deadline, field, now)
+                    append_event(actor=None, kind=kind, subject=deadline,
+                                 incident=deadline.incident, notify=recipients,
+                                 new={"kind": deadline.kind,
+                                      "due_at": deadline.due_at.isoformat()})
+        if len(batch) < SWEEP_BATCH:
+            return marked
+
+
+def _mark(deadline, now, field):
+    still_open = Deadline.objects.open().filter(pk=deadline.pk, **{f"{field}__isnull": True})
+    return still_open.update(**{field: now}) == 1
+
+
+def deadline_checked(deadline_id):
+    """The fast path for one deadline: the same marking as the sweep, for that row only."""
+    return _sweep(Deadline.objects.open().filter(pk=deadline_id), timezone.now())

@@ -1,0 +1,32 @@
+"""What each kind of timeline event is called on screen."""
+
+from django.utils.translation import gettext_lazy as _
+
+EVENT_LABELS = {
+    "incident.reported": _("First report logged"),
+    "incident.figures_changed": _("Figures changed"),
+    "incident.grade_changed": _("Grade changed"),
+    "incident.status_changed": _("Status changed"),
+    "report.written": _("Written report submitted"),
+    "report.written_draft": _("Written report saved as a draft"),
+    "report.continuation": _("Continuation report"),
+    "report.final": _("Final report"),
+    "report.passed_up": _("Report passed up"),
+    "inquiry.recorded": _("Upper-level inquiry"),
+    "inquiry.replied": _("Inquiry answered"),
+    "deadline.reminder": _("Clock: 10 minutes left"),
+    "deadline.overdue": _("Clock overdue"),
+    "auth.locked_out": _("Login locked after failed attempts"),
+}
+PREFIX_LABELS = {
+    "directory.": _("Directory changed"),
+}
+
+
+def event_label(kind):
+    if kind in EVENT_LABELS:
+        return EVENT_LABELS[kind]
+    for prefix, label in PREFIX_LABELS.items():
+        if kind.startswith(prefix):
+            return label
+    return kind

@@ -1,0 +1,18 @@
+from django import forms
+
+DATETIME_INPUT = {"type": "datetime-local"}
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def datetime_widget():
+    return forms.DateTimeInput(attrs=DATETIME_INPUT, format=DATETIME_FORMAT)
+
+
+def add_service_errors(form, error):
+    """Show a service's ValidationError on the form: on the field it names when the form
+    has that field, above the form otherwise."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
