@@ -9,7 +9,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import can_proceed, has_transition_perm
 
 from directory.authority import HANDLE_INQUIRIES
 from directory.selectors import users_on_call
@@ -20,7 +19,7 @@ from incidents.choices import RECIPIENT_LEVEL, DeadlineKind, ReportKind
 from incidents.grading import grade_incident
 from incidents.models import Deadline, Figures, Incident, Inquiry, Report, UpwardReport
 from timeline.services import append_event
-from zezhou_heat.errors import StateConflict
+from zezhou_heat.fsm import check_transition
 
 CLOCK_SKEW = timedelta(minutes=2)  # a phone's clock may run a little ahead of the server's
 
@@ -261,23 +260,14 @@ def incident_status_changed(*, actor, incident, transition):
     """Run one lifecycle transition (begin_response, bring_under_control, close)."""
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     method = getattr(incident, transition)
-    if not has_transition_perm(method, actor):
-        if not can_proceed(method, check_conditions=False):
-            raise _wrong_state(incident)
-        raise PermissionDenied(_("Your positions do not allow this step."))
-    if not can_proceed(method):
-        raise _wrong_state(incident)
+    check_transition(method, actor, state_label=incident.get_status_display(),
+                     unmet_message=_("An incident closes once its final report is filed."))
     old = incident.status
     method()
     incident.save()
     append_event(actor=actor, kind="incident.status_changed", subject=incident,
                  incident=incident, old={"status": old}, new={"status": incident.status})
     return incident
-
-
-def _wrong_state(incident):
-    return StateConflict(_("Not possible while the incident is “%(status)s”.") % {
-        "status": incident.get_status_display()})
 
 
 # --- clocks -----------------------------------------------------------------------------------

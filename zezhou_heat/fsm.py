@@ -1,0 +1,31 @@
+"""Checking a django-fsm transition in the order users expect: first authority (403), then
+state (409). django-fsm's own has_transition_perm answers False for both, and does not check
+authority at all unless asked."""
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed, has_transition_perm
+
+from zezhou_heat.errors import StateConflict
+
+
+def check_transition(bound_method, actor, *, state_label, unmet_message=None):
+    """Raise PermissionDenied when no source state of the transition would be allowed to the
+    actor, StateConflict when the object is in the wrong state or a condition is unmet."""
+    transitions = bound_method._django_fsm.transitions.values()
+    if not any(_may(actor, transition.permission) for transition in transitions):
+        raise PermissionDenied(_("Your positions do not allow this step."))
+    if not can_proceed(bound_method, check_conditions=False):
+        raise StateConflict(_("Not possible while it is “%(state)s”.") % {"state": state_label})
+    if not can_proceed(bound_method):
+        raise StateConflict(unmet_message or _("The conditions for this step are not met."))
+    if not has_transition_perm(bound_method, actor):  # checks conditions too, hence after
+        raise PermissionDenied(_("Your positions do not allow this step."))
+
+
+def _may(actor, permission):
+    if permission is None:
+        return True
+    if callable(permission):
+        return permission(None, actor)
+    return actor.has_perm(permission)
