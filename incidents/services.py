@@ -3,6 +3,7 @@ Each checks authority, runs in one transaction, appends timeline events, and onl
 commit schedules the clocks' fast path."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -68,8 +69,12 @@ def _grade(incident):
 
 
 def _json_figures(holder):
-    return {name: str(value) if not isinstance(value, int) else value
-            for name, value in holder.figures().items()}
+    """Figures as JSON values, decimals at their field's precision (so 150000 == 150000.0)."""
+    values = {}
+    for name, value in holder.figures().items():
+        places = getattr(Incident._meta.get_field(name), "decimal_places", None)
+        values[name] = value if places is None else f"{Decimal(value):.{places}f}"
+    return values
 
 
 # --- reports --------------------------------------------------------------------------------

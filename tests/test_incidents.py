@@ -119,7 +119,7 @@ def test_a_complete_written_report_stops_the_clock_on_time(duty):
     clock = Deadline.objects.get(incident=incident)
     assert report.is_complete and report.on_time is True
     assert clock.met_at is not None and clock.state == "met"
-    with pytest.raises(Exception, match="continuation"):
+    with pytest.raises(Exception, match="续报"):
         services.written_report_saved(actor=duty, incident=incident,
                                       contents=complete_contents(), figures=figures_of(incident))
 
@@ -141,7 +141,7 @@ def test_written_report_page_lists_what_is_missing(duty_client, duty):
             **figures_of(incident)}
     response = duty_client.post(f"/incidents/{incident.pk}/written/", form, follow=True)
     html = response.content.decode()
-    assert "尚缺" in html or "still missing" in html.lower()
+    assert "草稿已保存，仍缺少" in html and "警报发布情况" in html
     assert [e.key for e in response.context["missing"]] == ["warnings_issued", "support_needed"]
 
 
@@ -315,7 +315,7 @@ def test_lifecycle_matrix(client_as, duty, position, transition, state):
 def test_an_incident_closes_only_after_its_final_report(duty, make_user):
     director = make_user(PositionCode.OFFICE_DIRECTOR)
     incident = report_incident(duty)
-    with pytest.raises(Exception, match="报告|report|“"):
+    with pytest.raises(Exception, match="终报"):
         services.incident_status_changed(actor=director, incident=incident, transition="close")
     assert Incident.objects.get(pk=incident.pk).status == "reported"
 

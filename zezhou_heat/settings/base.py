@@ -123,6 +123,7 @@ CELERY_BEAT_SCHEDULE = {
                         "options": {"expires": 5}},
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_DEFAULT_QUEUE = env.get_str("CELERY_QUEUE", "celery")
 
 # Plan §4.1: a written report within 30 minutes of the first report; a reply to an upper
 # inquiry within 30 minutes. A reminder goes out 10 minutes before either falls due.
