@@ -50,12 +50,21 @@ class IntakeForm(FiguresForm):
                 self.fields["reporter_unit"].required = True
         self.fields["township"].queryset = townships
         self.fields["reporter_unit"].queryset = reporters
+        for name in Figures.FIELDS:  # may follow in later reports: blank means none yet
+            self.fields[name].required = False
         for name in ("deaths", "serious_injuries", "households_affected"):
             self.fields[name].widget.attrs.update(inputmode="numeric")
         self.fields["reporter_phone"].widget.attrs.update(inputmode="tel", autocomplete="tel")
 
     def clean_reporter_phone(self):
         return normalise_phone(self.cleaned_data["reporter_phone"])
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in Figures.FIELDS:
+            if name in cleaned and cleaned[name] is None:
+                cleaned[name] = 0
+        return cleaned
 
 
 class WrittenReportForm(FiguresForm):
@@ -76,6 +85,7 @@ class WrittenReportForm(FiguresForm):
             self.fields[element.key] = forms.CharField(
                 label=element.label, required=False, widget=widget,
                 initial=prefill.get(element.key, ""))
+        self.order_fields([*written_report.KEYS, *Figures.FIELDS])
 
     def contents(self):
         return {e.key: self.cleaned_data.get(e.key, "") for e in written_report.ELEMENTS}
@@ -90,7 +100,7 @@ def prefilled_contents(incident):
     reporter = f"{incident.reporter_unit or ''} {incident.reporter_name}".strip()
     return {
         "occurred_at": local(incident.occurred_at).strftime("%Y-%m-%d %H:%M"),
-        "place": f"{incident.township.name}{incident.place}",
+        "place": f"{incident.township.short_name}{incident.place}",
         "information_source": f"{reporter}（{incident.get_channel_display()}）",
         "category": str(incident.get_scenario_display()),
         "property_loss": str(_("Direct economic loss about %(loss)s CNY") % {

@@ -233,7 +233,7 @@ def inquiry_recorded(*, actor, incident, asked_by, asked_at, question):
     deadline = _start_clock(incident, DeadlineKind.INQUIRY_REPLY, asked_at, inquiry=inquiry)
     append_event(actor=actor, kind="inquiry.recorded", subject=inquiry, incident=incident,
                  new={"asked_by": asked_by, "question": question,
-                      "due_at": deadline.due_at.isoformat()})
+                      "due_at": _local(deadline.due_at)})
     _schedule_fast_path(deadline)
     return inquiry
 
@@ -346,7 +346,7 @@ def _claim_and_mark(queryset, now, *, field, kind):
                     append_event(actor=None, kind=kind, subject=deadline,
                                  incident=deadline.incident, notify=recipients,
                                  new={"kind": deadline.kind,
-                                      "due_at": deadline.due_at.isoformat()})
+                                      "due_at": _local(deadline.due_at)})
         if len(batch) < SWEEP_BATCH:
             return marked
 
@@ -359,3 +359,8 @@ def _mark(deadline, now, field):
 def deadline_checked(deadline_id):
     """The fast path for one deadline: the same marking as the sweep, for that row only."""
     return _sweep(Deadline.objects.open().filter(pk=deadline_id), timezone.now())
+
+
+def _local(moment):
+    """A time as the county reads it, for the timeline's values."""
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S")
