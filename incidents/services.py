@@ -35,8 +35,9 @@ def incident_reported(*, actor, **fields):
     check_may_report(actor, township_id=incident.township_id,
                      reporter_unit_id=incident.reporter_unit_id)
     _check_times(occurred_at=incident.occurred_at, reported_at=incident.reported_at)
+    # Figures are validated before grading; status is a protected FSM field.
+    incident.full_clean(exclude=["status", "grade", "grade_criterion"])
     _grade(incident)
-    incident.full_clean(exclude=["status"])  # protected FSM field: not set by cleaning
     incident.save()
     first = Report.objects.create(
         incident=incident, kind=ReportKind.FIRST, submitted_at=incident.reported_at,

@@ -326,3 +326,10 @@ def test_people_on_call_fall_back_to_every_duty_officer_when_nobody_is_on_shift(
     assert not DutyShift.objects.exists()
     assert duty in users_on_call()
     assert Person.objects.filter(user=duty).exists()
+
+
+def test_the_service_itself_refuses_negative_figures_by_field(duty):
+    with pytest.raises(Exception) as error:
+        report_incident(duty, deaths=-1, serious_injuries=-2)
+    assert {"deaths", "serious_injuries"} <= set(error.value.message_dict)
+    assert not Incident.objects.exists()
