@@ -87,8 +87,8 @@ def written_report_saved(*, actor, incident, contents, figures):
     or late); incomplete, it is kept as a draft, lists what is missing, and the clock runs on."""
     incident = _locked_for_report(actor, incident)
     if incident.reports.filter(kind=ReportKind.WRITTEN, is_complete=True).exists():
-        raise ValidationError(_("The written report has been submitted; send a continuation "
-                                "report for corrections."))
+        raise ValidationError({"kind": _("The written report has been submitted; send a "
+                                         "continuation report for corrections.")})
     contents = {key: str(contents.get(key, "")).strip() for key in written_report.KEYS}
     _validate_contents(contents)
     complete = not written_report.missing_elements(contents)
@@ -150,8 +150,8 @@ def _locked_for_report(actor, incident):
                      reporter_unit_id=incident.reporter_unit_id)
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     if incident.reporting_closed:
-        raise ValidationError(_("The final report has been filed: no more reports on this "
-                                "incident."))
+        raise ValidationError({"kind": _("The final report has been filed: no more reports "
+                                         "on this incident.")})
     return incident
 
 

@@ -179,7 +179,7 @@ def test_after_the_final_report_no_report_is_accepted(duty, duty_client):
         "kind": "continuation", "summary": "补充", **figures_of(incident)},
         content_type="application/json")
     assert response.status_code == 400
-    assert "终报" in str(response.json()) or "final" in str(response.json()).lower()
+    assert "终报" in " ".join(response.json()["kind"])
     assert not Report.objects.filter(kind="continuation").exists()
 
 
