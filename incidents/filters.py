@@ -1,11 +1,16 @@
 """One FilterSet for the incident list page and the incident API."""
 
 import django_filters
+from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Unit
 from incidents.choices import Grade, IncidentStatus, Scenario
 from incidents.models import Incident
+
+
+def yes_no_any():
+    return forms.Select(choices=[("", _("Any")), ("true", _("Yes")), ("false", _("No"))])
 
 
 class IncidentFilter(django_filters.FilterSet):
@@ -18,8 +23,9 @@ class IncidentFilter(django_filters.FilterSet):
         empty_label=_("All townships"))
     scenario = django_filters.ChoiceFilter(label=_("Scenario"), choices=Scenario.choices,
                                            empty_label=_("All scenarios"))
-    is_drill = django_filters.BooleanFilter(label=_("Drill"))
-    overdue = django_filters.BooleanFilter(label=_("A clock is overdue"), field_name="has_overdue")
+    is_drill = django_filters.BooleanFilter(label=_("Drill"), widget=yes_no_any())
+    overdue = django_filters.BooleanFilter(label=_("A clock is overdue"), field_name="has_overdue",
+                                           widget=yes_no_any())
     ordering = django_filters.OrderingFilter(
         label=_("Sort by"),
         fields=[("reported_at", "reported_at"), ("occurred_at", "occurred_at"),

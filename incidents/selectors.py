@@ -1,4 +1,4 @@
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
 
 from directory.authority import VIEW_ALL_INCIDENTS, VIEW_INCIDENTS
 from incidents.authority import scope_of
@@ -7,8 +7,10 @@ from timeline.models import Event
 
 
 def incidents_visible_to(user):
+    open_clocks = Deadline.objects.open().filter(incident=OuterRef("pk")).order_by("due_at")
     incidents = Incident.objects.select_related("township", "reporter_unit").annotate(
-        has_overdue=Exists(Deadline.objects.overdue().filter(incident=OuterRef("pk"))))
+        has_overdue=Exists(Deadline.objects.overdue().filter(incident=OuterRef("pk"))),
+        next_due_at=Subquery(open_clocks.values("due_at")[:1]))
     if user.has_perm(VIEW_ALL_INCIDENTS):
         return incidents
     if not user.has_perm(VIEW_INCIDENTS):
