@@ -328,7 +328,9 @@ def _sweep(deadlines, now):
     return reminders, overdue
 
 
-SWEEP_BATCH = 500
+# Rows per transaction: the timeline lock is held until each batch commits (see
+# timeline.services.append_event), so batches stay small to let other writers in between.
+SWEEP_BATCH = 100
 
 
 def _claim_and_mark(queryset, now, *, field, kind):
@@ -336,14 +338,16 @@ def _claim_and_mark(queryset, now, *, field, kind):
     while True:
         with transaction.atomic():
             batch = list(queryset.select_for_update(skip_locked=True, of=("self",))
-                         .select_related("incident", "inquiry").order_by("due_at")[:SWEEP_BATCH])
+                         .select_related("incident__township", "inquiry")
+                         .order_by("due_at")[:SWEEP_BATCH])
             if not batch:
                 return marked
             recipients = users_on_call(now)
             for deadline in batch:
-                if _mark(deadline, now, field):
+                marked_at = timezone.now()  # when it was marked, not when the sweep began
+                if _mark(deadline, marked_at, field):
                     marked += 1
-                    setattr(deadline, field, now)
+                    setattr(deadline, field, marked_at)
                     append_event(actor=None, kind=kind, subject=deadline,
                                  incident=deadline.incident, notify=recipients,
                                  new={"kind": deadline.kind,
