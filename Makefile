@@ -38,5 +38,9 @@ messages: $(INSTALLED)
 	$(PY) scripts/fill_english_catalogue.py
 	$(PY) manage.py compilemessages --ignore '.venv/*'
 
+# Benchmarks print their figures; they need PostgreSQL and Redis (see bench/README.md).
+bench: $(INSTALLED)
+	$(PY) bench/deadlines.py
+
 clean:
 	rm -rf var/staticfiles var/db.sqlite3 var/redis.sock
