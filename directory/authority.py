@@ -15,6 +15,11 @@ REPORT_ANY = "incidents.report_any_incident"          # … anywhere in the coun
 HANDLE_INQUIRIES = "incidents.handle_inquiry"        # upper-level inquiries and upward reports
 MANAGE_INCIDENT_STATUS = "incidents.manage_incident_status"
 
+PROPOSE_RESPONSE = "response.propose_response"
+RECORD_RESPONSE = "response.record_response"
+LEVEL_I, LEVEL_II, LEVEL_III = ("response.start_level_i", "response.start_level_ii",
+                                "response.start_level_iii")
+
 COUNTY_READER = [VIEW_DIRECTORY, VIEW_TIMELINE, VIEW_INCIDENTS, VIEW_ALL_INCIDENTS]
 
 # What the Django admin needs to let an administrator keep the directory and accounts.
@@ -26,11 +31,16 @@ ADMIN_SITE = [
      "auth.view_user", "auth.add_user", "auth.change_user"]
 
 POSITION_PERMISSIONS = {
-    PositionCode.COMMANDER: [*COUNTY_READER, MANAGE_INCIDENT_STATUS],
-    PositionCode.DEPUTY_COMMANDER: [*COUNTY_READER, MANAGE_INCIDENT_STATUS],
+    # Plan §4.3: Level Ⅰ the commander; Ⅱ the commander or a deputy; Ⅲ the office director.
+    PositionCode.COMMANDER: [*COUNTY_READER, MANAGE_INCIDENT_STATUS, LEVEL_I, LEVEL_II,
+                             LEVEL_III, RECORD_RESPONSE],
+    PositionCode.DEPUTY_COMMANDER: [*COUNTY_READER, MANAGE_INCIDENT_STATUS, LEVEL_II, LEVEL_III,
+                                    RECORD_RESPONSE],
     PositionCode.OFFICE_DIRECTOR: [*COUNTY_READER, MANAGE_DIRECTORY, HANDLE_INQUIRIES,
-                                   MANAGE_INCIDENT_STATUS],
-    PositionCode.DUTY_OFFICER: [*COUNTY_READER, REPORT, REPORT_ANY, HANDLE_INQUIRIES],
+                                   MANAGE_INCIDENT_STATUS, LEVEL_III, PROPOSE_RESPONSE,
+                                   RECORD_RESPONSE],
+    PositionCode.DUTY_OFFICER: [*COUNTY_READER, REPORT, REPORT_ANY, HANDLE_INQUIRIES,
+                                PROPOSE_RESPONSE, RECORD_RESPONSE],
     PositionCode.UNIT_LIAISON: COUNTY_READER,
     # Township officers: their own township's incidents; enterprise reporters: their own.
     PositionCode.TOWNSHIP_OFFICER: [VIEW_DIRECTORY, VIEW_TIMELINE, VIEW_INCIDENTS, REPORT],

@@ -48,6 +48,9 @@ def load_plan(*, plan=None, update=False):
         _load_position(code, plan_positions.get(code, {}), order, update, report)
     for data in plan["task_groups"]:
         _load_task_group(data, update, report)
+    from response.plan_loader import load_playbooks  # the response app builds on this one
+
+    report.created.extend(["playbook item"] * load_playbooks())
     return report
 
 

@@ -80,3 +80,4 @@ class UpwardChannel(models.TextChoices):
 class DeadlineKind(models.TextChoices):
     WRITTEN_REPORT = "written_report", _("Written report due")
     INQUIRY_REPLY = "inquiry_reply", _("Reply to an upper-level inquiry due")
+    NOTICE_ACK = "notice_ack", _("Acknowledgement of an activation notice due")

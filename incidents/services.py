@@ -42,11 +42,11 @@ def incident_reported(*, actor, **fields):
     first = Report.objects.create(
         incident=incident, kind=ReportKind.FIRST, submitted_at=incident.reported_at,
         author=actor, summary=incident.description, **incident.figures())
-    deadline = _start_clock(incident, DeadlineKind.WRITTEN_REPORT, incident.reported_at)
+    deadline = start_clock(incident, DeadlineKind.WRITTEN_REPORT, incident.reported_at)
     append_event(actor=actor, kind="incident.reported", subject=incident, incident=incident,
                  new={"grade": incident.grade, "criterion": incident.grade_criterion,
                       "report": first.pk, **_json_figures(incident)})
-    _schedule_fast_path(deadline)
+    schedule_fast_path(deadline)
     return incident
 
 
@@ -97,7 +97,7 @@ def written_report_saved(*, actor, incident, contents, figures):
     report = _report(incident, actor, ReportKind.WRITTEN, figures, contents=contents,
                      is_complete=complete, on_time=(now <= deadline.due_at) if complete else None)
     if complete:
-        _meet(deadline, now)
+        meet(deadline, now)
     append_event(actor=actor, kind="report.written" if complete else "report.written_draft",
                  subject=report, incident=incident,
                  new={"complete": complete, "on_time": report.on_time,
@@ -231,11 +231,11 @@ def inquiry_recorded(*, actor, incident, asked_by, asked_at, question):
                       question=question, recorded_by=actor)
     inquiry.full_clean()
     inquiry.save()
-    deadline = _start_clock(incident, DeadlineKind.INQUIRY_REPLY, asked_at, inquiry=inquiry)
+    deadline = start_clock(incident, DeadlineKind.INQUIRY_REPLY, asked_at, inquiry=inquiry)
     append_event(actor=actor, kind="inquiry.recorded", subject=inquiry, incident=incident,
                  new={"asked_by": asked_by, "question": question,
                       "due_at": _local(deadline.due_at)})
-    _schedule_fast_path(deadline)
+    schedule_fast_path(deadline)
     return inquiry
 
 
@@ -252,7 +252,7 @@ def inquiry_replied(*, actor, inquiry, reply):
     inquiry.reply, inquiry.replied_at, inquiry.replied_by = reply.strip(), now, actor
     inquiry.save(update_fields=["reply", "replied_at", "replied_by"])
     deadline = inquiry.deadline
-    _meet(deadline, now)
+    meet(deadline, now)
     append_event(actor=actor, kind="inquiry.replied", subject=inquiry, incident=inquiry.incident,
                  new={"reply": inquiry.reply, "on_time": now <= deadline.due_at})
     return inquiry
@@ -279,7 +279,7 @@ def incident_status_changed(*, actor, incident, transition):
 # --- clocks -----------------------------------------------------------------------------------
 
 
-def _start_clock(incident, kind, starts_at, inquiry=None):
+def start_clock(incident, kind, starts_at, inquiry=None):
     minutes = settings.DEADLINE_MINUTES[kind]
     due_at = starts_at + timedelta(minutes=minutes)
     return Deadline.objects.create(
@@ -287,12 +287,12 @@ def _start_clock(incident, kind, starts_at, inquiry=None):
         remind_at=due_at - timedelta(minutes=settings.DEADLINE_REMINDER_MINUTES))
 
 
-def _meet(deadline, moment):
+def meet(deadline, moment):
     """Conditional: the first report that meets a clock stops it; later ones change nothing."""
     Deadline.objects.filter(pk=deadline.pk, met_at__isnull=True).update(met_at=moment)
 
 
-def _schedule_fast_path(deadline):
+def schedule_fast_path(deadline):
     """After commit, ask Celery to look at the deadline when it falls due. The beat sweep
     catches it anyway if this is lost; this only makes it prompt."""
     from incidents.tasks import check_deadline

@@ -12,8 +12,9 @@ from zezhou_heat.errors import StateConflict
 def check_transition(bound_method, actor, *, state_label, unmet_message=None):
     """Raise PermissionDenied when no source state of the transition would be allowed to the
     actor, StateConflict when the object is in the wrong state or a condition is unmet."""
+    instance = bound_method.__self__
     transitions = bound_method._django_fsm.transitions.values()
-    if not any(_may(actor, transition.permission) for transition in transitions):
+    if not any(_may(actor, transition.permission, instance) for transition in transitions):
         raise PermissionDenied(_("Your positions do not allow this step."))
     if not can_proceed(bound_method, check_conditions=False):
         raise StateConflict(_("Not possible while it is “%(state)s”.") % {"state": state_label})
@@ -23,9 +24,9 @@ def check_transition(bound_method, actor, *, state_label, unmet_message=None):
         raise PermissionDenied(_("Your positions do not allow this step."))
 
 
-def _may(actor, permission):
+def _may(actor, permission, instance):
     if permission is None:
         return True
     if callable(permission):
-        return permission(None, actor)
+        return permission(instance, actor)
     return actor.has_perm(permission)

@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 
 from directory import api as directory_api
 from incidents import api as incidents_api
+from response import api as response_api
 from timeline import api as timeline_api
 from zezhou_heat.views import home, notifications
 
@@ -20,6 +21,9 @@ router.register("directory/task-groups", directory_api.TaskGroupViewSet, basenam
 router.register("directory/people", directory_api.PersonViewSet, basename="person")
 router.register("directory/shifts", directory_api.DutyShiftViewSet, basename="shift")
 router.register("incidents", incidents_api.IncidentViewSet, basename="incident")
+router.register("responses", response_api.ResponseViewSet, basename="response")
+router.register("notices", response_api.NoticeViewSet, basename="notice")
+router.register("checklist-items", response_api.ChecklistItemViewSet, basename="checklistitem")
 
 api_urlpatterns = [
     path("", include(router.urls)),
@@ -37,6 +41,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("directory/", include("directory.urls")),
     path("incidents/", include("incidents.urls")),
+    path("response/", include("response.urls")),
     path("notifications/", notifications, name="notifications"),
     path("admin/", admin.site.urls),
     path("api/", include(api_urlpatterns)),

@@ -24,6 +24,15 @@
     }
   });
 
+  // A form (or the button that submits it) with data-confirm asks first.
+  document.addEventListener("submit", function (event) {
+    var button = event.submitter;
+    var question = (button && button.dataset.confirm) || event.target.dataset.confirm;
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+    }
+  });
+
   // Clocks count down in the browser from their due time; no push is needed to turn red.
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   function span(ms) {

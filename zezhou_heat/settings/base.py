@@ -127,7 +127,9 @@ CELERY_TASK_DEFAULT_QUEUE = env.get_str("CELERY_QUEUE", "celery")
 
 # Plan §4.1: a written report within 30 minutes of the first report; a reply to an upper
 # inquiry within 30 minutes. A reminder goes out 10 minutes before either falls due.
-DEADLINE_MINUTES = {"written_report": 30, "inquiry_reply": 30}
+# A unit told of its task group's activation acknowledges within NOTICE_ACK_MINUTES.
+DEADLINE_MINUTES = {"written_report": 30, "inquiry_reply": 30,
+                    "notice_ack": env.get_int("NOTICE_ACK_MINUTES", 15, minimum=1)}
 DEADLINE_REMINDER_MINUTES = 10
 
 CHANNEL_LAYERS = {

@@ -1,0 +1,51 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from directory.models import TaskGroup
+from response.choices import CONDITIONS, ChecklistStatus, ResponseLevel
+from zezhou_heat.forms import datetime_widget
+
+
+class ProposalForm(forms.Form):
+    level = forms.ChoiceField(label=_("Level"), choices=ResponseLevel.choices,
+                              widget=forms.RadioSelect)
+    reason = forms.CharField(label=_("Reason"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text=_("Required when the level differs from the suggestion."))
+    task_groups = forms.ModelMultipleChoiceField(
+        label=_("Task groups to start"), queryset=TaskGroup.objects.all(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Level Ⅰ starts all eight. Left empty, the scenario's default groups."))
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("Note"), required=False)
+
+
+class LevelChangeForm(forms.Form):
+    level = forms.ChoiceField(label=_("New level"), choices=ResponseLevel.choices)
+    reason = forms.CharField(label=_("Reason"))
+
+
+class SiteHeadquartersForm(forms.Form):
+    leader = forms.CharField(label=_("Leader"))
+    place = forms.CharField(label=_("Place"))
+    set_up_at = forms.DateTimeField(label=_("Set up at"), widget=datetime_widget(),
+                                    initial=lambda: timezone.localtime().replace(second=0,
+                                                                                 microsecond=0))
+
+
+class HandOverForm(forms.Form):
+    to = forms.CharField(label=_("Handed over to"), initial=_("City heating emergency headquarters"))
+    at = forms.DateTimeField(label=_("At"), widget=datetime_widget(),
+                             initial=lambda: timezone.localtime().replace(second=0, microsecond=0))
+
+
+class ConditionForm(forms.Form):
+    condition = forms.ChoiceField(choices=CONDITIONS)
+
+
+class ChecklistForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=ChecklistStatus.choices)
+    note = forms.CharField(label=_("Note"), required=False)

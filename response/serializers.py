@@ -1,0 +1,90 @@
+from rest_framework import serializers
+
+from directory.models import TaskGroup
+from incidents.models import Incident
+from response.choices import CONDITIONS, ChecklistStatus, ResponseLevel
+from response.models import ChecklistItem, LevelChange, Notice, Response
+
+
+class LevelChangeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LevelChange
+        fields = ["from_level", "to_level", "changed_by", "changed_at", "reason"]
+
+
+class NoticeSerializer(serializers.ModelSerializer):
+    unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    due_at = serializers.DateTimeField(source="deadline.due_at", read_only=True)
+    overdue_at = serializers.DateTimeField(source="deadline.overdue_at", read_only=True)
+
+    class Meta:
+        model = Notice
+        fields = ["id", "response", "unit", "sent_at", "due_at", "acknowledged_at",
+                  "acknowledged_by", "overdue_at"]
+
+
+class ChecklistItemSerializer(serializers.ModelSerializer):
+    task_group = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = ChecklistItem
+        fields = ["id", "response", "task_group", "text", "is_measure", "status", "note",
+                  "updated_by", "updated_at"]
+        read_only_fields = ["response", "text", "is_measure", "updated_by", "updated_at"]
+
+
+class ChecklistUpdateSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=ChecklistStatus.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ResponseSerializer(serializers.ModelSerializer):
+    task_groups = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    level_changes = LevelChangeSerializer(many=True, read_only=True)
+    notices = NoticeSerializer(many=True, read_only=True)
+    checklist = ChecklistItemSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Response
+        fields = ["id", "incident", "level", "state", "suggested_level", "reason",
+                  "proposed_by", "proposed_at", "start_mode", "started_by", "started_at",
+                  "decided_note", "rejected_by", "rejected_at", "site_hq_leader",
+                  "site_hq_place", "site_hq_at", "handed_over_to", "handed_over_at",
+                  "conditions", "ended_by", "ended_at", "task_groups", "level_changes",
+                  "notices", "checklist"]
+        read_only_fields = fields
+
+
+class NewResponseSerializer(serializers.Serializer):
+    """Propose a level (the office), or start it directly (`direct`: the authority itself)."""
+
+    incident = serializers.PrimaryKeyRelatedField(queryset=Incident.objects.all())
+    level = serializers.ChoiceField(choices=ResponseLevel.choices)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    task_groups = serializers.SlugRelatedField(slug_field="code", many=True, required=False,
+                                               queryset=TaskGroup.objects.all(), default=list)
+    direct = serializers.BooleanField(required=False, default=False)
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class LevelChangeRequestSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=ResponseLevel.choices)
+    reason = serializers.CharField()
+
+
+class HandOverSerializer(serializers.Serializer):
+    to = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
+class SiteHeadquartersSerializer(serializers.Serializer):
+    leader = serializers.CharField()
+    place = serializers.CharField()
+    set_up_at = serializers.DateTimeField()
+
+
+class ConditionSerializer(serializers.Serializer):
+    condition = serializers.ChoiceField(choices=CONDITIONS)
