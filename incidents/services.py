@@ -2,6 +2,8 @@
 Each checks authority, runs in one transaction, appends timeline events, and only after
 commit schedules the clocks' fast path."""
 
+import logging
+import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -22,6 +24,7 @@ from incidents.models import Deadline, Figures, Incident, Inquiry, Report, Upwar
 from timeline.services import append_event
 from zezhou_heat.fsm import check_transition
 
+logger = logging.getLogger(__name__)
 CLOCK_SKEW = timedelta(minutes=2)  # a phone's clock may run a little ahead of the server's
 
 
@@ -292,18 +295,27 @@ def meet(deadline, moment):
     Deadline.objects.filter(pk=deadline.pk, met_at__isnull=True).update(met_at=moment)
 
 
+FAST_PATH_PAUSE = 30  # seconds without trying the broker after it failed once
+_broker_down_until = 0.0
+
+
 def schedule_fast_path(deadline):
     """After commit, ask Celery to look at the deadline when it falls due. The beat sweep
-    catches it anyway if this is lost; this only makes it prompt."""
+    catches it anyway if this is lost; this only makes it prompt. When the broker fails, no
+    further attempt is made for FAST_PATH_PAUSE seconds, so writes never wait on a dead Redis."""
     from incidents.tasks import check_deadline
 
     def schedule():
-        for moment in (deadline.remind_at, deadline.due_at):
-            try:
-                check_deadline.apply_async(args=[deadline.pk], eta=moment, retry=False,
-                                           expires=moment + timedelta(minutes=5))
-            except Exception:  # broker down: the sweep still fires it
-                pass
+        global _broker_down_until
+        if time.monotonic() < _broker_down_until:
+            return
+        try:
+            check_deadline.apply_async(args=[deadline.pk], eta=deadline.due_at, retry=False,
+                                       expires=deadline.due_at + timedelta(minutes=5))
+        except Exception:  # broker down or unreachable: the sweep still fires it
+            _broker_down_until = time.monotonic() + FAST_PATH_PAUSE
+            logger.warning("Broker unreachable: deadline fast path paused for %s s",
+                           FAST_PATH_PAUSE)
 
     transaction.on_commit(schedule)
 

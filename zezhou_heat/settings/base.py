@@ -123,6 +123,10 @@ CELERY_BEAT_SCHEDULE = {
                         "options": {"expires": 5}},
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# A web request that queues a fast-path task must not hang while Redis is down: one quick
+# attempt to connect, then the caller gives up (the beat sweep still fires every clock).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2,
+                                   "interval_max": 0.2}
 CELERY_TASK_DEFAULT_QUEUE = env.get_str("CELERY_QUEUE", "celery")
 
 # Plan §4.1: a written report within 30 minutes of the first report; a reply to an upper
