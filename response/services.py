@@ -303,7 +303,7 @@ def response_ended(*, actor, response):
 @transaction.atomic
 def notice_acknowledged(*, actor, notice):
     """确认收到: by a liaison of the unit the notice is addressed to."""
-    notice = type(notice).objects.select_for_update().select_related(
+    notice = Notice.objects.select_for_update(of=("self",)).select_related(
         "deadline", "response__incident", "unit").get(pk=notice.pk)
     if notice.unit_id not in held_units(actor, PositionCode.UNIT_LIAISON):
         raise PermissionDenied(_("Only a liaison of %(unit)s acknowledges this notice.") % {
@@ -324,7 +324,7 @@ def notice_acknowledged(*, actor, notice):
 @transaction.atomic
 def checklist_item_updated(*, actor, item, status, note=""):
     """A liaison of a unit in the item's task group (or the headquarters) marks it."""
-    item = ChecklistItem.objects.select_for_update().select_related(
+    item = ChecklistItem.objects.select_for_update(of=("self",)).select_related(
         "response__incident", "task_group").get(pk=item.pk)
     if not _may_work_on(actor, item):
         raise PermissionDenied(_("This item belongs to a task group your unit is not in."))

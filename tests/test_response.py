@@ -6,6 +6,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.utils import timezone
 
@@ -18,6 +19,7 @@ from response.choices import CONDITIONS
 from response.models import ChecklistItem, Notice, PlaybookItem, Response
 from tests.incident_helpers import report_incident
 from timeline.models import Event, Notification
+from zezhou_heat.errors import StateConflict
 
 pytestmark = pytest.mark.django_db
 P = PositionCode
@@ -110,7 +112,7 @@ def test_a_liaison_acknowledges_their_unit_s_notice(people, make_user):
     notice.refresh_from_db()
     assert notice.acknowledged_by == liaison
     assert Deadline.objects.get(pk=notice.deadline_id).met_at is not None
-    with pytest.raises(Exception):
+    with pytest.raises(StateConflict):
         services.notice_acknowledged(actor=liaison, notice=notice)
 
 
@@ -134,10 +136,10 @@ def test_liaisons_work_their_group_s_items_only(people, make_user):
     assert (rescue_item.status, rescue_item.note, rescue_item.updated_by) == (
         "started", "已到场", fire)
     media = make_user(P.UNIT_LIAISON, unit_code="rmt")  # 融媒体中心: not in 抢险救援组
-    with pytest.raises(Exception):
+    with pytest.raises(PermissionDenied):
         services.checklist_item_updated(actor=media, item=rescue_item, status="done")
     measure = response.checklist.filter(is_measure=True).first()
-    with pytest.raises(Exception):
+    with pytest.raises(PermissionDenied):
         services.checklist_item_updated(actor=fire, item=measure, status="done")
 
 
@@ -185,6 +187,29 @@ def test_commander_inbox_shows_only_what_their_authority_decides(people, client)
     assert [r.pk for r in client.get("/response/inbox/").context["proposals"]] == [level_one.pk]
 
 
+def race_approvals(response, *approvers):
+    """Each approver approves in a thread of its own, released at the same instant."""
+    barrier = threading.Barrier(len(approvers))
+    outcomes = []
+
+    def approve(actor):
+        barrier.wait()
+        try:
+            services.response_approved(actor=actor, response=response)
+            outcomes.append("ok")
+        except Exception as error:  # the loser: a state conflict
+            outcomes.append(type(error).__name__)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=approve, args=(actor,)) for actor in approvers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_approvers_at_the_same_moment_one_wins(make_user):
@@ -196,24 +221,7 @@ def test_two_approvers_at_the_same_moment_one_wins(make_user):
         incident = report_incident(duty, township=Unit.objects.get(code="tw_xiacun"))
         response = services.response_proposed(actor=duty, incident=incident, level="II",
                                               reason="需要")
-        barrier = threading.Barrier(2)
-        outcomes = []
-
-        def approve(actor):
-            barrier.wait()
-            try:
-                services.response_approved(actor=actor, response=response)
-                outcomes.append("ok")
-            except Exception as error:  # the loser: a state conflict
-                outcomes.append(type(error).__name__)
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=approve, args=(a,)) for a in (commander, deputy)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        outcomes = race_approvals(response, commander, deputy)
         assert sorted(outcomes) == ["StateConflict", "ok"]
         assert Event.objects.filter(kind="response.started",
                                     subject_id=str(response.pk)).count() == 1
