@@ -27,7 +27,8 @@ ADMIN_SITE = [
     f"directory.{action}_{model}"
     for model in ("unit", "person", "positionholding", "taskgroup", "dutyshift")
     for action in ("view", "add", "change", "delete")
-] + ["directory.view_position",
+] + [f"response.{action}_playbookitem" for action in ("view", "add", "change", "delete")] + [
+    "directory.view_position",
      "auth.view_user", "auth.add_user", "auth.change_user"]
 
 POSITION_PERMISSIONS = {

@@ -153,7 +153,7 @@ def people_imported(*, actor, rows):
 
 
 def _kind_of(instance):
-    return f"directory.{instance._meta.model_name}"
+    return f"{instance._meta.app_label}.{instance._meta.model_name}"
 
 
 @transaction.atomic
