@@ -106,6 +106,7 @@ class NoticeViewSet(viewsets.ReadOnlyModelViewSet):
     """The activation notices addressed to the user's units."""
 
     serializer_class = NoticeSerializer
+    queryset = Notice.objects.none()  # the schema's model; requests use get_queryset
 
     def get_queryset(self):
         return selectors.notices_for(self.request.user)
@@ -122,6 +123,7 @@ class ChecklistItemViewSet(viewsets.ReadOnlyModelViewSet):
     """The checklist items of the user's task groups."""
 
     serializer_class = ChecklistItemSerializer
+    queryset = ChecklistItem.objects.none()  # the schema's model; requests use get_queryset
 
     def get_queryset(self):
         return selectors.checklist_for(self.request.user)

@@ -121,3 +121,10 @@ def test_openapi_schema_and_local_swagger_ui(client, make_user):
     assert "/api/directory/people/" in schema["paths"]
     html = client.get("/api/docs/").content.decode()
     assert "http://" not in html and "https://" not in html  # served locally, no CDN
+
+
+def test_openapi_schema_is_valid_and_warning_free(tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "s.yml"))
+    assert "/api/responses/{id}/approve/" in (tmp_path / "s.yml").read_text()

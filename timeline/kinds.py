@@ -17,9 +17,20 @@ EVENT_LABELS = {
     "deadline.reminder": _("Clock: 10 minutes left"),
     "deadline.overdue": _("Clock overdue"),
     "auth.locked_out": _("Login locked after failed attempts"),
+    "response.proposed": _("Response level proposed"),
+    "response.started": _("Response started"),
+    "response.rejected": _("Response proposal rejected"),
+    "response.level_changed": _("Response level changed"),
+    "response.site_headquarters": _("On-site headquarters set up"),
+    "response.condition_confirmed": _("End condition confirmed"),
+    "response.handed_over": _("Command handed over"),
+    "response.ended": _("Response ended"),
+    "notice.acknowledged": _("Notice acknowledged"),
+    "checklist.updated": _("Checklist item updated"),
 }
 PREFIX_LABELS = {
     "directory.": _("Directory changed"),
+    "response.playbookitem.": _("Playbook changed"),
 }
 
 

@@ -233,7 +233,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
-    "ENUM_NAME_OVERRIDES": {"PositionCodeEnum": "directory.choices.PositionCode"},
+    "ENUM_NAME_OVERRIDES": {"PositionCodeEnum": "directory.choices.PositionCode",
+                            "ResponseLevelEnum": "incidents.choices.ResponseLevel",
+                            "IncidentStatusEnum": "incidents.choices.IncidentStatus",
+                            "ChecklistStatusEnum": "response.choices.ChecklistStatus"},
 }
 
 # Demo accounts are created only where this is True: the embedded quick start.
