@@ -45,7 +45,7 @@ def test_propose_approve_acknowledge_in_three_browsers(browser, live_server, mak
         expect(office.locator("#response .response.state-proposed")).to_be_visible()
 
         commander.goto(f"{live_server.url}/response/inbox/")
-        card = commander.locator(f'.proposal-card[data-response]')
+        card = commander.locator('.proposal-card[data-response]')
         expect(card).to_have_count(1)
         card.locator("form[action$='/approve/'] button").click()
         expect(commander.locator(".proposal-card")).to_have_count(0)
