@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from directory.models import Unit
@@ -100,7 +101,8 @@ class NewReportSerializer(FiguresSerializer):
     def validate_contents(self, value):
         unknown = sorted(set(value) - set(written_report.KEYS))
         if unknown:
-            raise serializers.ValidationError(f"unknown items: {', '.join(unknown)}")
+            raise serializers.ValidationError(_("Unknown items: %(items)s.") % {
+                "items": ", ".join(unknown)})
         return value
 
     def validate(self, attrs):

@@ -56,7 +56,9 @@ def test_a_drill_is_marked_as_a_drill(duty_client):
     duty_client.post("/incidents/new/", intake_form(is_drill="on"))
     incident = Incident.objects.get()
     assert incident.is_drill
-    assert "演练" in duty_client.get("/incidents/").content.decode()
+    html = duty_client.get("/incidents/").content.decode()
+    assert '<span class="tag drill">演练</span>' in html
+    assert '<span class="tag drill">' in duty_client.get(f"/incidents/{incident.pk}/").content.decode()
 
 
 @pytest.mark.parametrize("field, value, message", [

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
@@ -21,9 +22,10 @@ def _non_negative_int(params, name, default, maximum=None):
     try:
         value = int(raw)
     except (TypeError, ValueError):
-        raise ValidationError({name: [f"{raw!r} is not a whole number."]}) from None
+        raise ValidationError({name: [_("“%(value)s” is not a whole number.") % {
+            "value": raw}]}) from None
     if value < 0:
-        raise ValidationError({name: ["must not be negative."]})
+        raise ValidationError({name: [_("Must not be negative.")]})
     return min(value, maximum) if maximum else value
 
 
