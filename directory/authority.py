@@ -20,7 +20,13 @@ RECORD_RESPONSE = "response.record_response"
 LEVEL_I, LEVEL_II, LEVEL_III = ("response.start_level_i", "response.start_level_ii",
                                 "response.start_level_iii")
 
-COUNTY_READER = [VIEW_DIRECTORY, VIEW_TIMELINE, VIEW_INCIDENTS, VIEW_ALL_INCIDENTS]
+DRAFT_WARNING = "early_warnings.draft_warning"
+WARN_GENERAL, WARN_LARGER, WARN_MAJOR = (
+    "early_warnings.approve_general_warning", "early_warnings.approve_larger_warning",
+    "early_warnings.approve_major_warning")
+VIEW_WARNINGS = "early_warnings.view_earlywarning"
+
+COUNTY_READER = [VIEW_WARNINGS, VIEW_DIRECTORY, VIEW_TIMELINE, VIEW_INCIDENTS, VIEW_ALL_INCIDENTS]
 
 # What the Django admin needs to let an administrator keep the directory and accounts.
 ADMIN_SITE = [
@@ -33,18 +39,21 @@ ADMIN_SITE = [
 
 POSITION_PERMISSIONS = {
     # Plan §4.3: Level Ⅰ the commander; Ⅱ the commander or a deputy; Ⅲ the office director.
+    # Plan §3.3: 一般 warnings by the office; 较大 the commander or a deputy; 重大以上 the commander.
     PositionCode.COMMANDER: [*COUNTY_READER, MANAGE_INCIDENT_STATUS, LEVEL_I, LEVEL_II,
-                             LEVEL_III, RECORD_RESPONSE],
+                             LEVEL_III, RECORD_RESPONSE, WARN_GENERAL, WARN_LARGER, WARN_MAJOR],
     PositionCode.DEPUTY_COMMANDER: [*COUNTY_READER, MANAGE_INCIDENT_STATUS, LEVEL_II, LEVEL_III,
-                                    RECORD_RESPONSE],
+                                    RECORD_RESPONSE, WARN_GENERAL, WARN_LARGER],
     PositionCode.OFFICE_DIRECTOR: [*COUNTY_READER, MANAGE_DIRECTORY, HANDLE_INQUIRIES,
                                    MANAGE_INCIDENT_STATUS, LEVEL_III, PROPOSE_RESPONSE,
-                                   RECORD_RESPONSE],
+                                   RECORD_RESPONSE, DRAFT_WARNING, WARN_GENERAL],
     PositionCode.DUTY_OFFICER: [*COUNTY_READER, REPORT, REPORT_ANY, HANDLE_INQUIRIES,
-                                PROPOSE_RESPONSE, RECORD_RESPONSE],
+                                PROPOSE_RESPONSE, RECORD_RESPONSE, DRAFT_WARNING],
     PositionCode.UNIT_LIAISON: COUNTY_READER,
     # Township officers: their own township's incidents; enterprise reporters: their own.
-    PositionCode.TOWNSHIP_OFFICER: [VIEW_DIRECTORY, VIEW_TIMELINE, VIEW_INCIDENTS, REPORT],
-    PositionCode.ENTERPRISE_REPORTER: [VIEW_DIRECTORY, VIEW_TIMELINE, VIEW_INCIDENTS, REPORT],
+    PositionCode.TOWNSHIP_OFFICER: [VIEW_DIRECTORY, VIEW_TIMELINE, VIEW_INCIDENTS, REPORT,
+                                    VIEW_WARNINGS],
+    PositionCode.ENTERPRISE_REPORTER: [VIEW_DIRECTORY, VIEW_TIMELINE, VIEW_INCIDENTS, REPORT,
+                                       VIEW_WARNINGS],
     PositionCode.ADMINISTRATOR: [VIEW_DIRECTORY, VIEW_TIMELINE, MANAGE_DIRECTORY, *ADMIN_SITE],
 }

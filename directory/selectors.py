@@ -76,3 +76,14 @@ def users_on_call(moment=None):
     duty = users.filter(person__holdings__position__code=PositionCode.DUTY_OFFICER)
     on_shift = duty.filter(person__shifts__in=DutyShift.objects.on_duty_at(moment or timezone.now()))
     return list((directors | (on_shift if on_shift.exists() else duty)).distinct())
+
+
+def users_with_permission(permission):
+    """Active users whose positions carry the permission ("app.codename")."""
+    from django.contrib.auth import get_user_model
+
+    app_label, codename = permission.split(".")
+    return list(get_user_model().objects.filter(
+        is_active=True, person__holdings__position__permissions__codename=codename,
+        person__holdings__position__permissions__content_type__app_label=app_label,
+    ).distinct())

@@ -16,12 +16,11 @@ from response.serializers import (
     HandOverSerializer,
     LevelChangeRequestSerializer,
     NewResponseSerializer,
-    NoteSerializer,
     NoticeSerializer,
     ResponseSerializer,
     SiteHeadquartersSerializer,
 )
-from zezhou_heat.api import permission
+from zezhou_heat.api import NoteSerializer, permission
 
 MayView = permission(VIEW_INCIDENTS)
 

@@ -66,10 +66,6 @@ class NewResponseSerializer(serializers.Serializer):
     direct = serializers.BooleanField(required=False, default=False)
 
 
-class NoteSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
-
-
 class LevelChangeRequestSerializer(serializers.Serializer):
     level = serializers.ChoiceField(choices=ResponseLevel.choices)
     reason = serializers.CharField()

@@ -2,7 +2,6 @@
 authority for the level, locks the response, runs the django-fsm transition, saves in one
 transaction and appends its timeline event; clocks are scheduled only after commit."""
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -10,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from directory.choices import PositionCode
 from directory.models import TaskGroup
-from directory.selectors import held_units
+from directory.selectors import held_units, users_with_permission
 from incidents.choices import DeadlineKind, IncidentStatus, ResponseLevel
 from incidents.grading import suggest_response_level
 from incidents.models import Incident
@@ -42,7 +41,7 @@ def response_proposed(*, actor, incident, level, reason="", task_groups=()):
     response.task_groups.set(_groups_for(level, incident, task_groups))
     append_event(actor=actor, kind="response.proposed", subject=response, incident=incident,
                  new={"level": level, "suggested": response.suggested_level, "reason": reason},
-                 notify=_users_with(authority.LEVEL_PERMISSION[level]))
+                 notify=users_with_permission(authority.LEVEL_PERMISSION[level]))
     return response
 
 
@@ -142,7 +141,7 @@ def _activate(actor, response, mode):
     if incident.status == IncidentStatus.REPORTED:
         incident.begin_response()
         incident.save()
-    leaders = (_users_with(authority.LEVEL_PERMISSION[ResponseLevel.LEVEL_II])
+    leaders = (users_with_permission(authority.LEVEL_PERMISSION[ResponseLevel.LEVEL_II])
                if response.level == ResponseLevel.LEVEL_III else [])
     append_event(actor=actor, kind="response.started", subject=response, incident=incident,
                  new={"level": response.level, "mode": mode, "rank": response.started_rank,
@@ -183,13 +182,6 @@ def _send_notices(response, groups, now):
         schedule_fast_path(deadline)
         notices.append(notice)
     return notices
-
-
-def _users_with(permission):
-    app_label, codename = permission.split(".")
-    return [user for user in get_user_model().objects.filter(
-        is_active=True, person__holdings__position__permissions__codename=codename,
-        person__holdings__position__permissions__content_type__app_label=app_label).distinct()]
 
 
 # --- while active ---------------------------------------------------------------------------

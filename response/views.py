@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -8,6 +7,7 @@ from django.views.decorators.http import require_POST
 
 from directory.authority import VIEW_INCIDENTS
 from directory.models import TaskGroup
+from early_warnings import selectors as warning_selectors
 from incidents.selectors import incidents_visible_to
 from response import authority, selectors, services
 from response.choices import CONDITIONS, ResponseLevel
@@ -21,7 +21,7 @@ from response.forms import (
     SiteHeadquartersForm,
 )
 from response.models import ChecklistItem, Notice
-from zezhou_heat.errors import StateConflict
+from zezhou_heat.views import run_action
 
 
 def response_panel(user, incident):
@@ -37,19 +37,6 @@ def response_panel(user, incident):
         "task_groups": TaskGroup.objects.all(),
         "default_groups": services.default_groups(incident.scenario),
     }
-
-
-def _act(request, action, back):
-    """Run a service for a page: a refusal of authority is a 403 page (PermissionDenied
-    propagates), a wrong state a 409 page, bad input a message on the page it came from."""
-    try:
-        action()
-    except StateConflict as error:
-        return render(request, "409.html", {"message": " ".join(error.messages),
-                                            "back": back}, status=409)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    return redirect(back)
 
 
 def _response(request, pk):
@@ -71,7 +58,7 @@ def propose(request, incident_pk):
         return redirect(back)
     service = (services.response_started_directly if request.POST.get("direct")
                else services.response_proposed)
-    return _act(request, lambda: service(actor=request.user, incident=incident,
+    return run_action(request, lambda: service(actor=request.user, incident=incident,
                                          **form.cleaned_data), back)
 
 
@@ -82,7 +69,7 @@ def _note_action(service):
         response = _response(request, pk)
         form = NoteForm(request.POST)
         form.is_valid()
-        return _act(request, lambda: service(actor=request.user, response=response,
+        return run_action(request, lambda: service(actor=request.user, response=response,
                                              note=form.cleaned_data.get("note", "")),
                     request.POST.get("next") or _incident_url(response))
     return view
@@ -103,7 +90,7 @@ def _form_action(form_class, service):
                 f"{form.fields[name].label or name}: {' '.join(errors)}"
                 for name, errors in form.errors.items()))
             return redirect(_incident_url(response))
-        return _act(request, lambda: service(actor=request.user, response=response,
+        return run_action(request, lambda: service(actor=request.user, response=response,
                                              **form.cleaned_data), _incident_url(response))
     return view
 
@@ -118,17 +105,20 @@ hand_over = _form_action(HandOverForm, services.response_handed_over)
 @require_POST
 def end(request, pk):
     response = _response(request, pk)
-    return _act(request, lambda: services.response_ended(actor=request.user, response=response),
+    return run_action(request, lambda: services.response_ended(actor=request.user, response=response),
                 _incident_url(response))
 
 
 @login_required
 def inbox(request):
-    """Proposals waiting for this person's authority: approve or reject, on a phone too."""
+    """What waits for this person's authority: response proposals and early warnings to
+    approve or reject, with one click and a confirmation, on a phone too."""
     if not request.user.has_perm(VIEW_INCIDENTS):
         raise Http404
-    return render(request, "response/inbox.html",
-                  {"proposals": selectors.awaiting_decision_by(request.user)})
+    return render(request, "response/inbox.html", {
+        "proposals": selectors.awaiting_decision_by(request.user),
+        "warnings": warning_selectors.awaiting_decision_by(request.user),
+    })
 
 
 @login_required
@@ -145,7 +135,7 @@ def unit_page(request):
 @require_POST
 def acknowledge(request, pk):
     notice = get_object_or_404(Notice, pk=pk)
-    return _act(request, lambda: services.notice_acknowledged(actor=request.user, notice=notice),
+    return run_action(request, lambda: services.notice_acknowledged(actor=request.user, notice=notice),
                 request.POST.get("next") or "/response/unit/")
 
 
@@ -158,5 +148,5 @@ def mark_item(request, pk):
     if not form.is_valid():
         messages.error(request, _("Choose a status."))
         return redirect(back)
-    return _act(request, lambda: services.checklist_item_updated(
+    return run_action(request, lambda: services.checklist_item_updated(
         actor=request.user, item=item, **form.cleaned_data), back)

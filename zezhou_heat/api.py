@@ -29,3 +29,9 @@ def permission(perm):
 
     HasPermission.__name__ = f"Has_{perm.replace('.', '_')}"
     return HasPermission
+
+
+class NoteSerializer(serializers.Serializer):
+    """An optional note with a decision (approve, reject)."""
+
+    note = serializers.CharField(required=False, allow_blank=True, default="")

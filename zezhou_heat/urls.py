@@ -7,6 +7,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from directory import api as directory_api
+from early_warnings import api as warnings_api
 from incidents import api as incidents_api
 from response import api as response_api
 from timeline import api as timeline_api
@@ -23,6 +24,7 @@ router.register("directory/shifts", directory_api.DutyShiftViewSet, basename="sh
 router.register("incidents", incidents_api.IncidentViewSet, basename="incident")
 router.register("responses", response_api.ResponseViewSet, basename="response")
 router.register("notices", response_api.NoticeViewSet, basename="notice")
+router.register("warnings", warnings_api.WarningViewSet, basename="warning")
 router.register("checklist-items", response_api.ChecklistItemViewSet, basename="checklistitem")
 
 api_urlpatterns = [
@@ -42,6 +44,7 @@ urlpatterns = [
     path("directory/", include("directory.urls")),
     path("incidents/", include("incidents.urls")),
     path("response/", include("response.urls")),
+    path("warnings/", include("early_warnings.urls")),
     path("notifications/", notifications, name="notifications"),
     path("admin/", admin.site.urls),
     path("api/", include(api_urlpatterns)),

@@ -236,8 +236,14 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"PositionCodeEnum": "directory.choices.PositionCode",
                             "ResponseLevelEnum": "incidents.choices.ResponseLevel",
                             "IncidentStatusEnum": "incidents.choices.IncidentStatus",
-                            "ChecklistStatusEnum": "response.choices.ChecklistStatus"},
+                            "ChecklistStatusEnum": "response.choices.ChecklistStatus",
+                            "WarningLevelEnum": "early_warnings.choices.WarningLevel"},
 }
+
+# CAP 1.2 messages (early warnings): who sends them, and the public address of the dashboard.
+CAP_SENDER = env.get_str("CAP_SENDER", "heat-emergency@zezhou.gov.cn")
+CAP_IDENTIFIER_PREFIX = env.get_str("CAP_IDENTIFIER_PREFIX", "cn.gov.zezhou.heat")
+PUBLIC_BASE_URL = env.get_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 
 # Demo accounts are created only where this is True: the embedded quick start.
 DEMO_ACCOUNTS_ENABLED = False

@@ -1,0 +1,107 @@
+from django.db import transaction
+from django.http import HttpResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from directory.authority import VIEW_WARNINGS
+from early_warnings import cap, selectors, services
+from early_warnings.filters import WarningFilter
+from early_warnings.serializers import (
+    ChannelsSerializer,
+    LiftSerializer,
+    ReportUpSerializer,
+    UpdateSerializer,
+    WarningSerializer,
+)
+from zezhou_heat.api import NoteSerializer, permission
+
+
+def _data(serializer_class, request):
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class WarningViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Early warnings (预警). Each step calls the same service as the pages: 403 when the plan
+    gives you no authority for it, 409 when the warning is not in a state for it."""
+
+    serializer_class = WarningSerializer
+    permission_classes = [permission(VIEW_WARNINGS)]
+    filterset_class = WarningFilter
+
+    def get_queryset(self):
+        return selectors.warnings().prefetch_related("revisions")
+
+    def _reply(self, warning, code=status.HTTP_200_OK):
+        return Response(WarningSerializer(self.get_queryset().get(pk=warning.pk)).data,
+                        status=code)
+
+    @transaction.atomic
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        submit = data.pop("submit")
+        townships = data.pop("townships", [])
+        warning = services.warning_draft_saved(actor=self.request.user, townships=townships,
+                                               **data)
+        if submit:
+            warning = services.warning_submitted(actor=self.request.user, warning=warning)
+        serializer.instance = self.get_queryset().get(pk=warning.pk)
+
+    def _step(self, service, request, serializer_class=None):
+        fields = _data(serializer_class, request) if serializer_class else {}
+        return self._reply(service(actor=request.user, warning=self.get_object(), **fields))
+
+    @extend_schema(request=None, responses={200: WarningSerializer})
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        return self._step(services.warning_submitted, request)
+
+    @extend_schema(request=NoteSerializer, responses={200: WarningSerializer})
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._step(services.warning_approved, request, NoteSerializer)
+
+    @extend_schema(request=NoteSerializer, responses={200: WarningSerializer})
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return self._step(services.warning_rejected, request, NoteSerializer)
+
+    @extend_schema(request=ReportUpSerializer, responses={200: WarningSerializer})
+    @action(detail=True, methods=["post"], url_path="report-up")
+    def report_up(self, request, pk=None):
+        return self._step(services.warning_reported_up, request, ReportUpSerializer)
+
+    @extend_schema(request=UpdateSerializer, responses={200: WarningSerializer})
+    @action(detail=True, methods=["post"], url_path="update", url_name="revise")
+    def revise(self, request, pk=None):
+        return self._step(services.warning_updated, request, UpdateSerializer)
+
+    @extend_schema(request=ChannelsSerializer, responses={200: WarningSerializer})
+    @action(detail=True, methods=["post"])
+    def channels(self, request, pk=None):
+        return self._step(services.warning_channels_set, request, ChannelsSerializer)
+
+    @extend_schema(request=LiftSerializer, responses={200: WarningSerializer})
+    @action(detail=True, methods=["post"])
+    def lift(self, request, pk=None):
+        return self._step(services.warning_lifted, request, LiftSerializer)
+
+    @extend_schema(responses={(200, "application/cap+xml"): str})
+    @action(detail=True, methods=["get"], url_path=r"cap/(?P<version>\d+)")
+    def cap(self, request, pk=None, version=None):
+        """The CAP 1.2 message of one version (Alert, Update or Cancel)."""
+        revision = self.get_object().revisions.filter(version=version).first()
+        if revision is None:
+            return Response(status=status.HTTP_404_NOT_FOUND)
+        return HttpResponse(cap.alert_xml(revision), content_type="application/cap+xml")
+
+    @extend_schema(responses=WarningSerializer(many=True))
+    @action(detail=False, url_path="in-effect", pagination_class=None)
+    def in_effect(self, request):
+        """The feed of warnings in effect, as JSON (the Atom feed at /warnings/feed.atom links
+        each one's CAP message)."""
+        warnings = selectors.in_effect().prefetch_related("revisions")
+        return Response(WarningSerializer(warnings, many=True).data)

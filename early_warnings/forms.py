@@ -1,0 +1,57 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from directory.models import Unit
+from early_warnings.choices import Channel, WarningLevel
+from early_warnings.models import EarlyWarning
+from zezhou_heat.forms import datetime_widget
+
+
+def township_field(**kwargs):
+    return forms.ModelMultipleChoiceField(
+        label=_("Townships"), queryset=Unit.objects.filter(kind="township"),
+        widget=forms.CheckboxSelectMultiple, **kwargs)
+
+
+class WarningForm(forms.ModelForm):
+    """The draft: every element §3.3 asks for. A draft may be saved incomplete; the page
+    says what submitting still needs."""
+
+    townships = township_field(required=False)
+
+    class Meta:
+        model = EarlyWarning
+        fields = ["category", "level", "townships", "places", "starts_at", "ends_at", "impact",
+                  "watch_for", "measures", "issuing_body", "source", "incident", "is_drill"]
+        widgets = {"starts_at": datetime_widget(), "ends_at": datetime_widget(),
+                   "impact": forms.Textarea(attrs={"rows": 2}),
+                   "watch_for": forms.Textarea(attrs={"rows": 2}),
+                   "measures": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("category", "level"):
+            self.fields[name].required = True
+        self.fields["incident"].queryset = self.fields["incident"].queryset.exclude(
+            status="closed")
+
+
+class UpdateForm(forms.Form):
+    level = forms.ChoiceField(label=_("Level"), choices=WarningLevel.choices)
+    townships = township_field()
+    places = forms.CharField(label=_("Places"), required=False)
+    note = forms.CharField(label=_("What changed"), required=False)
+
+
+class ChannelsForm(forms.Form):
+    channels = forms.MultipleChoiceField(label=_("Channels"), choices=Channel.choices,
+                                         widget=forms.CheckboxSelectMultiple, required=False)
+
+
+class LiftForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for lifting"))
+
+
+class ReportUpForm(forms.Form):
+    to = forms.CharField(label=_("Reported to"))
+    at = forms.DateTimeField(label=_("At"), widget=datetime_widget())

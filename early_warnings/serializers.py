@@ -1,0 +1,59 @@
+from rest_framework import serializers
+
+from directory.models import Unit
+from early_warnings.choices import Channel, WarningLevel
+from early_warnings.models import EarlyWarning, WarningRevision
+from early_warnings.notice import public_notice
+
+TOWNSHIPS = Unit.objects.filter(kind="township")
+
+
+class RevisionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WarningRevision
+        fields = ["version", "msg_type", "sent_at", "level", "area", "places", "changed_by",
+                  "note"]
+
+
+class WarningSerializer(serializers.ModelSerializer):
+    """A warning as read, and a draft as written (POST; add `submit: true` to submit it)."""
+
+    townships = serializers.SlugRelatedField(slug_field="code", many=True, queryset=TOWNSHIPS,
+                                             required=False)
+    public_notice = serializers.SerializerMethodField()
+    revisions = RevisionSerializer(many=True, read_only=True)
+    submit = serializers.BooleanField(write_only=True, required=False, default=False)
+
+    class Meta:
+        model = EarlyWarning
+        fields = ["id", "incident", "category", "level", "townships", "places", "starts_at",
+                  "ends_at", "impact", "watch_for", "measures", "issuing_body", "source",
+                  "is_drill", "channels", "state", "version", "drafted_by", "approved_by",
+                  "issued_at", "reported_to", "reported_at", "lifted_by", "lifted_at",
+                  "lift_reason", "public_notice", "revisions", "submit"]
+        read_only_fields = ["channels", "state", "version", "drafted_by", "approved_by",
+                            "issued_at", "reported_to", "reported_at", "lifted_by", "lifted_at",
+                            "lift_reason"]
+
+    def get_public_notice(self, warning) -> str:
+        return public_notice(warning)
+
+
+class UpdateSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=WarningLevel.choices)
+    townships = serializers.SlugRelatedField(slug_field="code", many=True, queryset=TOWNSHIPS)
+    places = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ChannelsSerializer(serializers.Serializer):
+    channels = serializers.ListField(child=serializers.ChoiceField(choices=Channel.choices))
+
+
+class LiftSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class ReportUpSerializer(serializers.Serializer):
+    to = serializers.CharField()
+    at = serializers.DateTimeField()

@@ -1,0 +1,133 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from directory.authority import DRAFT_WARNING, VIEW_WARNINGS
+from early_warnings import authority, cap, selectors, services
+from early_warnings.choices import LEVEL_CHANNELS, WarningState
+from early_warnings.filters import WarningFilter
+from early_warnings.forms import ChannelsForm, LiftForm, ReportUpForm, UpdateForm, WarningForm
+from early_warnings.models import EarlyWarning
+from early_warnings.notice import public_notice
+from zezhou_heat.forms import add_service_errors
+from zezhou_heat.views import run_action
+
+may_view = permission_required(VIEW_WARNINGS, raise_exception=True)
+may_draft = permission_required(DRAFT_WARNING, raise_exception=True)
+PUBLIC_STATES = [WarningState.ISSUED, WarningState.LIFTED]
+
+
+@login_required
+@may_view
+def board(request):
+    """In effect, pending approval, drafts, reported up, lifted; by level and township."""
+    filtered = WarningFilter(request.GET, queryset=selectors.warnings())
+    return render(request, "early_warnings/board.html",
+                  {"filter": filtered, "sections": selectors.board(filtered.qs)})
+
+
+@login_required
+@may_draft
+def draft(request, pk=None):
+    warning = get_object_or_404(EarlyWarning, pk=pk) if pk else None
+    form = WarningForm(request.POST or None, instance=warning)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        townships = data.pop("townships")
+        try:
+            warning = services.warning_draft_saved(actor=request.user, warning=warning,
+                                                   townships=townships, **data)
+            if "submit" in request.POST:
+                services.warning_submitted(actor=request.user, warning=warning)
+        except ValidationError as error:
+            add_service_errors(form, error)  # a saved draft stays: the form now edits it
+        else:
+            return redirect("early_warnings:detail", pk=warning.pk)
+    return render(request, "early_warnings/draft.html", {"form": form, "warning": warning})
+
+
+@login_required
+@may_draft
+@require_POST
+def preview(request):
+    """The public notice as the draft stands, for the live preview beside the form."""
+    form = WarningForm(request.POST)
+    form.is_valid()
+    data = {name: form.cleaned_data.get(name) for name in form.fields}
+    townships = [unit.short_name for unit in data.pop("townships") or []]
+    warning = EarlyWarning(**{k: v for k, v in data.items() if v is not None})
+    return HttpResponse(public_notice(warning, townships=townships),
+                        content_type="text/plain; charset=utf-8")
+
+
+@login_required
+@may_view
+def detail(request, pk):
+    warning = get_object_or_404(selectors.warnings(), pk=pk)
+    return render(request, "early_warnings/detail.html", {
+        "warning": warning,
+        "notice": public_notice(warning),
+        "missing": [EarlyWarning._meta.get_field(name).verbose_name
+                    for name in warning.missing_elements()],
+        "revisions": warning.revisions.all(),
+        "level_channels": LEVEL_CHANNELS[warning.level],
+        "update_form": UpdateForm(initial={"level": warning.level,
+                                           "townships": warning.townships.all(),
+                                           "places": warning.places}),
+        "channels_form": ChannelsForm(initial={"channels": warning.channels}),
+        "may_decide": authority.may_decide(warning, request.user),
+    })
+
+
+def _warning_action(service, form_class=None):
+    @login_required
+    @require_POST
+    def view(request, pk):
+        warning = get_object_or_404(EarlyWarning, pk=pk)
+        back = request.POST.get("next") or f"/warnings/{pk}/"
+        fields = {}
+        if form_class is not None:
+            form = form_class(request.POST)
+            if not form.is_valid():
+                messages.error(request, " ".join(
+                    f"{form.fields[name].label}: {' '.join(errors)}"
+                    for name, errors in form.errors.items()))
+                return redirect(back)
+            fields = form.cleaned_data
+        elif "note" in request.POST:
+            fields = {"note": request.POST["note"]}
+        return run_action(request, lambda: service(actor=request.user, warning=warning,
+                                                   **fields), back)
+    return view
+
+
+submit = _warning_action(services.warning_submitted)
+approve = _warning_action(services.warning_approved)
+reject = _warning_action(services.warning_rejected)
+report_up = _warning_action(services.warning_reported_up, ReportUpForm)
+update = _warning_action(services.warning_updated, UpdateForm)
+channels = _warning_action(services.warning_channels_set, ChannelsForm)
+lift = _warning_action(services.warning_lifted, LiftForm)
+
+
+@login_required
+@may_view
+def cap_download(request, pk, version):
+    warning = get_object_or_404(EarlyWarning, pk=pk)
+    revision = warning.revisions.filter(version=version).first()
+    if revision is None:
+        raise Http404
+    response = HttpResponse(cap.alert_xml(revision), content_type="application/cap+xml")
+    response["Content-Disposition"] = f'attachment; filename="{cap.identifier(revision)}.xml"'
+    return response
+
+
+def public_notice_page(request, pk):
+    """The notice as the public reads it (linked from the CAP `web` element): no login, and
+    only for warnings that were issued."""
+    warning = get_object_or_404(EarlyWarning, pk=pk, state__in=PUBLIC_STATES)
+    return render(request, "early_warnings/public_notice.html",
+                  {"warning": warning, "notice": public_notice(warning)})
