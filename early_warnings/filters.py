@@ -7,7 +7,7 @@ from early_warnings.models import EarlyWarning
 
 
 class WarningFilter(django_filters.FilterSet):
-    level = django_filters.ChoiceFilter(label=_("Level"), choices=WarningLevel.choices,
+    level = django_filters.ChoiceFilter(label=_("Warning level"), choices=WarningLevel.choices,
                                         empty_label=_("All levels"))
     township = django_filters.ModelChoiceFilter(
         label=_("Township"), field_name="townships", queryset=Unit.objects.filter(kind="township"),

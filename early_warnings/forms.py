@@ -37,7 +37,7 @@ class WarningForm(forms.ModelForm):
 
 
 class UpdateForm(forms.Form):
-    level = forms.ChoiceField(label=_("Level"), choices=WarningLevel.choices)
+    level = forms.ChoiceField(label=_("Warning level"), choices=WarningLevel.choices)
     townships = township_field()
     places = forms.CharField(label=_("Places"), required=False)
     note = forms.CharField(label=_("What changed"), required=False)

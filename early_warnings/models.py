@@ -27,7 +27,7 @@ class EarlyWarning(ConcurrentTransitionMixin, models.Model):
     incident = models.ForeignKey(Incident, verbose_name=_("incident"), on_delete=models.PROTECT,
                                  null=True, blank=True, related_name="early_warnings")
     category = models.CharField(_("category"), max_length=20, choices=WarningCategory.choices)
-    level = models.CharField(_("level"), max_length=10, choices=WarningLevel.choices)
+    level = models.CharField(_("warning level"), max_length=10, choices=WarningLevel.choices)
     townships = models.ManyToManyField(Unit, verbose_name=_("townships"), blank=True,
                                        related_name="+", limit_choices_to={"kind": "township"})
     places = models.CharField(_("places"), max_length=300, blank=True)
