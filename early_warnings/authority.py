@@ -6,31 +6,18 @@ higher of the two. Lifting: "谁发布、谁解除" — the level's authority, a
 whoever approved the issue. These are the transitions' permission callables."""
 
 from early_warnings.choices import WarningLevel
+from zezhou_heat.authority import LevelAuthority
 
 LEVEL_PERMISSION = {
     WarningLevel.GENERAL: "early_warnings.approve_general_warning",
     WarningLevel.LARGER: "early_warnings.approve_larger_warning",
     WarningLevel.MAJOR: "early_warnings.approve_major_warning",
 }
-LEVEL_ORDER = [WarningLevel.GENERAL, WarningLevel.LARGER, WarningLevel.MAJOR]
+LEVELS = LevelAuthority(LEVEL_PERMISSION, [WarningLevel.GENERAL, WarningLevel.LARGER,
+                                          WarningLevel.MAJOR])
 DRAFT = "early_warnings.draft_warning"
-
-
-def rank(user):
-    """3 may approve 重大以上 (commander), 2 较大 (deputy), 1 一般 (office director), else 0."""
-    for value, level in ((3, WarningLevel.MAJOR), (2, WarningLevel.LARGER),
-                         (1, WarningLevel.GENERAL)):
-        if user.has_perm(LEVEL_PERMISSION[level]):
-            return value
-    return 0
-
-
-def higher(a, b):
-    return max(a, b, key=LEVEL_ORDER.index)
-
-
-def may_approve(user, level):
-    return user.has_perm(LEVEL_PERMISSION[level])
+rank = LEVELS.rank  # 3 commander, 2 deputy commander, 1 office director, 0 anyone else
+may_approve = LEVELS.may
 
 
 def may_decide(warning, user):
@@ -39,7 +26,7 @@ def may_decide(warning, user):
 
 def may_update(warning, user):
     target = getattr(warning, "target_level", None) or warning.level
-    return may_approve(user, higher(warning.level, target))
+    return may_approve(user, LEVELS.higher(warning.level, target))
 
 
 def may_lift(warning, user):

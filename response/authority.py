@@ -7,33 +7,19 @@ response ("谁启动、谁负责"): a Level Ⅱ started by a deputy is not ended
 These are the `permission` callables of the transitions in response.models."""
 
 from response.choices import CONDITIONS, ResponseLevel
+from zezhou_heat.authority import LevelAuthority
 
 LEVEL_PERMISSION = {
     ResponseLevel.LEVEL_I: "response.start_level_i",
     ResponseLevel.LEVEL_II: "response.start_level_ii",
     ResponseLevel.LEVEL_III: "response.start_level_iii",
 }
-LEVEL_ORDER = [ResponseLevel.LEVEL_III, ResponseLevel.LEVEL_II, ResponseLevel.LEVEL_I]
+LEVELS = LevelAuthority(LEVEL_PERMISSION, [ResponseLevel.LEVEL_III, ResponseLevel.LEVEL_II,
+                                          ResponseLevel.LEVEL_I])
 PROPOSE = "response.propose_response"
 RECORD = "response.record_response"
-
-
-def rank(user):
-    """3 with Level Ⅰ authority (commander), 2 with Level Ⅱ (deputy), 1 with Level Ⅲ (office
-    director), 0 without any."""
-    for value, level in ((3, ResponseLevel.LEVEL_I), (2, ResponseLevel.LEVEL_II),
-                         (1, ResponseLevel.LEVEL_III)):
-        if user.has_perm(LEVEL_PERMISSION[level]):
-            return value
-    return 0
-
-
-def higher(a, b):
-    return max(a, b, key=LEVEL_ORDER.index)
-
-
-def may_start(user, level):
-    return user.has_perm(LEVEL_PERMISSION[level])
+rank = LEVELS.rank  # 3 commander, 2 deputy commander, 1 office director, 0 anyone else
+may_start = LEVELS.may
 
 
 def may_start_level(response, user):
@@ -42,7 +28,7 @@ def may_start_level(response, user):
 
 def may_change_level(response, user):
     target = getattr(response, "target_level", None) or response.level
-    return may_start(user, higher(response.level, target))
+    return may_start(user, LEVELS.higher(response.level, target))
 
 
 def may_manage_active(response, user):

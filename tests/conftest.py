@@ -76,6 +76,19 @@ def make_user(plan):
 
 
 @pytest.fixture
+def users(make_user):
+    """users(position) → the one test user holding that position (made on first use)."""
+    made = {}
+
+    def user(position):
+        if position not in made:
+            made[position] = make_user(position)
+        return made[position]
+
+    return user
+
+
+@pytest.fixture
 def admin_user_(make_user):
     return make_user(PositionCode.ADMINISTRATOR, is_staff=True)
 

@@ -27,18 +27,6 @@ APPROVER = {"general": P.OFFICE_DIRECTOR, "larger": P.DEPUTY_COMMANDER, "major":
 DRAFTERS = {P.DUTY_OFFICER, P.OFFICE_DIRECTOR}
 
 
-@pytest.fixture
-def users(make_user):
-    made = {}
-
-    def user(position):
-        if position not in made:
-            made[position] = make_user(position)
-        return made[position]
-
-    return user
-
-
 def warning_in(state, level, users):
     warning = complete_draft(users(P.DUTY_OFFICER), level=level)
     if state == "draft":

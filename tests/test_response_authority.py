@@ -56,18 +56,6 @@ def seen_by_all(users):
     return report_incident(users(P.DUTY_OFFICER), reporter_unit=Unit.objects.get(code="ent_demo1"))
 
 
-@pytest.fixture
-def users(make_user):
-    made = {}
-
-    def user(position):
-        if position not in made:
-            made[position] = make_user(position)
-        return made[position]
-
-    return user
-
-
 def body(transition, level):
     return {"change-level": {"level": CHANGE_TO[level], "reason": REASON},
             "hand-over": {"to": "市供热应急指挥部", "at": timezone.now().isoformat()}}.get(

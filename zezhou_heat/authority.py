@@ -1,0 +1,23 @@
+"""Authority by level, as the plan grants it for response levels (§4.3) and warnings (§3.3):
+each level has a permission, a higher authority covers the lower levels, a change of level
+needs the authority of the higher of the two, and "who starts/issues it, ends/lifts it" is
+a comparison of ranks."""
+
+
+class LevelAuthority:
+    def __init__(self, permissions, lowest_first):
+        self.permissions = permissions
+        self.order = list(lowest_first)
+
+    def may(self, user, level):
+        return user.has_perm(self.permissions[level])
+
+    def rank(self, user):
+        """1 + the index of the highest level the user may decide, or 0."""
+        for index in range(len(self.order) - 1, -1, -1):
+            if self.may(user, self.order[index]):
+                return index + 1
+        return 0
+
+    def higher(self, a, b):
+        return max(a, b, key=self.order.index)
