@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from directory.choices import UnitKind
 from directory.selectors import users_with_permission
 from early_warnings import authority
 from early_warnings.choices import LEVEL_CHANNELS, Channel, WarningState
@@ -36,6 +37,7 @@ def warning_draft_saved(*, actor, warning=None, townships=(), **fields):
         if name in fields:
             setattr(warning, name, fields[name])
     _check_period(warning.starts_at, warning.ends_at)
+    _check_townships(townships)
     warning.full_clean(exclude=["state", "townships"])
     created = warning.pk is None
     warning.save()
@@ -44,6 +46,11 @@ def warning_draft_saved(*, actor, warning=None, townships=(), **fields):
                  subject=warning, incident=warning.incident,
                  new={"level": warning.level, "category": warning.category})
     return warning
+
+
+def _check_townships(townships):
+    if any(unit.kind != UnitKind.TOWNSHIP for unit in townships):
+        raise ValidationError({"townships": _("Only townships of Zezhou County can be named.")})
 
 
 def _check_period(starts_at, ends_at):
@@ -121,6 +128,7 @@ def warning_updated(*, actor, warning, level, townships, places, note=""):
     check_transition(warning.update, actor, state_label=warning.get_state_display())
     if not townships:
         raise ValidationError({"townships": _("Name at least one township.")})
+    _check_townships(townships)
     old = {"level": warning.level, "area": _area(warning), "places": warning.places}
     warning.update()
     if level != warning.level:

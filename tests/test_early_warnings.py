@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from lxml import etree
 
@@ -224,3 +225,10 @@ def test_the_public_notice_is_plain_chinese(users):
     text = public_notice(warning)
     assert text.startswith("【泽州县供热较大风险预警】")
     assert "南村镇" in text and "请您：" in text and text.endswith(warning.issuing_body)
+
+
+def test_the_service_refuses_a_unit_that_is_not_a_township(users):
+    with pytest.raises(ValidationError) as error:
+        complete_draft(users(P.DUTY_OFFICER), townships=[Unit.objects.get(code="gaj")])
+    assert "townships" in error.value.message_dict
+    assert not EarlyWarning.objects.exists()
