@@ -15,13 +15,7 @@ from early_warnings.serializers import (
     UpdateSerializer,
     WarningSerializer,
 )
-from zezhou_heat.api import NoteSerializer, permission
-
-
-def _data(serializer_class, request):
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
+from zezhou_heat.api import NoteSerializer, permission, validated
 
 
 class WarningViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -51,7 +45,7 @@ class WarningViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         serializer.instance = self.get_queryset().get(pk=warning.pk)
 
     def _step(self, service, request, serializer_class=None):
-        fields = _data(serializer_class, request) if serializer_class else {}
+        fields = validated(serializer_class, request) if serializer_class else {}
         return self._reply(service(actor=request.user, warning=self.get_object(), **fields))
 
     @extend_schema(request=None, responses={200: WarningSerializer})

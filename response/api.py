@@ -20,15 +20,9 @@ from response.serializers import (
     ResponseSerializer,
     SiteHeadquartersSerializer,
 )
-from zezhou_heat.api import NoteSerializer, permission
+from zezhou_heat.api import NoteSerializer, permission, validated
 
 MayView = permission(VIEW_INCIDENTS)
-
-
-def _data(serializer_class, request):
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class ResponseViewSet(viewsets.ReadOnlyModelViewSet):
@@ -49,7 +43,7 @@ class ResponseViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=NewResponseSerializer, responses={201: ResponseSerializer})
     def create(self, request):
         """Propose a level (the office); with `direct`, start it (the level's authority)."""
-        data = _data(NewResponseSerializer, request)
+        data = validated(NewResponseSerializer, request)
         if not incidents_visible_to(request.user).filter(pk=data["incident"].pk).exists():
             raise NotFound()
         service = (services.response_started_directly if data.pop("direct")
@@ -60,39 +54,39 @@ class ResponseViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         return self._reply(services.response_approved(
-            actor=request.user, response=self.get_object(), **_data(NoteSerializer, request)))
+            actor=request.user, response=self.get_object(), **validated(NoteSerializer, request)))
 
     @extend_schema(request=NoteSerializer, responses={200: ResponseSerializer})
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         return self._reply(services.response_rejected(
-            actor=request.user, response=self.get_object(), **_data(NoteSerializer, request)))
+            actor=request.user, response=self.get_object(), **validated(NoteSerializer, request)))
 
     @extend_schema(request=LevelChangeRequestSerializer, responses={200: ResponseSerializer})
     @action(detail=True, methods=["post"], url_path="change-level")
     def change_level(self, request, pk=None):
         return self._reply(services.response_level_changed(
             actor=request.user, response=self.get_object(),
-            **_data(LevelChangeRequestSerializer, request)))
+            **validated(LevelChangeRequestSerializer, request)))
 
     @extend_schema(request=SiteHeadquartersSerializer, responses={200: ResponseSerializer})
     @action(detail=True, methods=["post"], url_path="site-headquarters")
     def site_headquarters(self, request, pk=None):
         return self._reply(services.site_headquarters_recorded(
             actor=request.user, response=self.get_object(),
-            **_data(SiteHeadquartersSerializer, request)))
+            **validated(SiteHeadquartersSerializer, request)))
 
     @extend_schema(request=ConditionSerializer, responses={200: ResponseSerializer})
     @action(detail=True, methods=["post"], url_path="confirm-condition")
     def confirm_condition(self, request, pk=None):
         return self._reply(services.condition_confirmed(
-            actor=request.user, response=self.get_object(), **_data(ConditionSerializer, request)))
+            actor=request.user, response=self.get_object(), **validated(ConditionSerializer, request)))
 
     @extend_schema(request=HandOverSerializer, responses={200: ResponseSerializer})
     @action(detail=True, methods=["post"], url_path="hand-over")
     def hand_over(self, request, pk=None):
         return self._reply(services.response_handed_over(
-            actor=request.user, response=self.get_object(), **_data(HandOverSerializer, request)))
+            actor=request.user, response=self.get_object(), **validated(HandOverSerializer, request)))
 
     @extend_schema(request=None, responses={200: ResponseSerializer})
     @action(detail=True, methods=["post"])
@@ -132,4 +126,4 @@ class ChecklistItemViewSet(viewsets.ReadOnlyModelViewSet):
     def mark(self, request, pk=None):
         item = get_object_or_404(ChecklistItem, pk=pk)
         return ApiResponse(ChecklistItemSerializer(services.checklist_item_updated(
-            actor=request.user, item=item, **_data(ChecklistUpdateSerializer, request))).data)
+            actor=request.user, item=item, **validated(ChecklistUpdateSerializer, request))).data)

@@ -151,3 +151,16 @@ def page(browser, live_server):
     context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
     yield context.new_page()
     context.close()
+
+
+def logged_in(browser, live_server, user):
+    """A browser context of its own, logged in as `user`, accepting confirmation dialogs."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.press("#id_password", "Enter")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    return context, page

@@ -4,6 +4,7 @@ inquiries, the clocks and the sweep, and bad input from a duty officer at 3 a.m.
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from directory.choices import PositionCode
@@ -18,6 +19,7 @@ from tests.incident_helpers import (
     report_incident,
 )
 from timeline.models import Event, Notification
+from zezhou_heat.errors import StateConflict
 
 pytestmark = pytest.mark.django_db
 
@@ -121,7 +123,7 @@ def test_a_complete_written_report_stops_the_clock_on_time(duty):
     clock = Deadline.objects.get(incident=incident)
     assert report.is_complete and report.on_time is True
     assert clock.met_at is not None and clock.state == "met"
-    with pytest.raises(Exception, match="续报"):
+    with pytest.raises(ValidationError, match="续报"):
         services.written_report_saved(actor=duty, incident=incident,
                                       contents=complete_contents(), figures=figures_of(incident))
 
@@ -149,7 +151,7 @@ def test_written_report_page_lists_what_is_missing(duty_client, duty):
 
 def test_a_bad_phone_in_the_written_report_is_named(duty):
     incident = report_incident(duty)
-    with pytest.raises(Exception) as error:
+    with pytest.raises(ValidationError) as error:
         services.written_report_saved(actor=duty, incident=incident,
                                       contents=complete_contents(site_leader_phone="555"),
                                       figures=figures_of(incident))
@@ -317,7 +319,7 @@ def test_lifecycle_matrix(client_as, duty, position, transition, state):
 def test_an_incident_closes_only_after_its_final_report(duty, make_user):
     director = make_user(PositionCode.OFFICE_DIRECTOR)
     incident = report_incident(duty)
-    with pytest.raises(Exception, match="终报"):
+    with pytest.raises(StateConflict, match="终报"):
         services.incident_status_changed(actor=director, incident=incident, transition="close")
     assert Incident.objects.get(pk=incident.pk).status == "reported"
 
@@ -331,7 +333,7 @@ def test_people_on_call_fall_back_to_every_duty_officer_when_nobody_is_on_shift(
 
 
 def test_the_service_itself_refuses_negative_figures_by_field(duty):
-    with pytest.raises(Exception) as error:
+    with pytest.raises(ValidationError) as error:
         report_incident(duty, deaths=-1, serious_injuries=-2)
     assert {"deaths", "serious_injuries"} <= set(error.value.message_dict)
     assert not Incident.objects.exists()

@@ -8,22 +8,10 @@ from playwright.sync_api import expect
 from directory.choices import PositionCode
 from directory.models import Unit
 from response.models import Response
-from tests.conftest import PASSWORD
+from tests.conftest import logged_in
 from tests.incident_helpers import report_incident
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def logged_in(browser, live_server, user):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.on("dialog", lambda dialog: dialog.accept())  # "approve this level?" — yes
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.press("#id_password", "Enter")
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
-    return context, page
 
 
 def test_propose_approve_acknowledge_in_three_browsers(browser, live_server, make_user):

@@ -7,21 +7,9 @@ from playwright.sync_api import expect
 
 from directory.choices import PositionCode
 from early_warnings.models import EarlyWarning
-from tests.conftest import PASSWORD
+from tests.conftest import logged_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def logged_in(browser, live_server, user):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.on("dialog", lambda dialog: dialog.accept())
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.press("#id_password", "Enter")
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
-    return context, page
 
 
 def test_draft_approve_board_lift(browser, live_server, make_user):

@@ -35,3 +35,10 @@ class NoteSerializer(serializers.Serializer):
     """An optional note with a decision (approve, reject)."""
 
     note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+def validated(serializer_class, request):
+    """The request body checked by the serializer (400 with field errors otherwise)."""
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
