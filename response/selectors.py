@@ -1,4 +1,4 @@
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
 
 from directory.choices import PositionCode
 from directory.selectors import held_units
@@ -31,10 +31,11 @@ def awaiting_decision_by(user):
 
 
 def notices_for(user):
+    """The user's member units' notices, those still to acknowledge first."""
     units = held_units(user, PositionCode.UNIT_LIAISON)
     return Notice.objects.filter(unit__in=units).select_related(
         "unit", "deadline", "response__incident__township").order_by(
-        "acknowledged_at", "-sent_at")
+        F("acknowledged_at").asc(nulls_first=True), "-sent_at")
 
 
 def checklist_for(user):

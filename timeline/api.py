@@ -3,18 +3,34 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
 
 from directory.authority import VIEW_TIMELINE
+from timeline.audience import Audience
+from timeline.frames import frames_of
 from timeline.models import Event
 from timeline.selectors import MAX_PAGE, events_after
 from zezhou_heat.api import permission
 
 
 class EventSerializer(serializers.ModelSerializer):
+    """The shape of timeline.frames.frames_of, for the API's documentation."""
+
+    incident = serializers.IntegerField(allow_null=True)
+    township = serializers.IntegerField(allow_null=True, help_text="The incident's township")
+    reporter_unit = serializers.IntegerField(allow_null=True)
+    units = serializers.ListField(child=serializers.IntegerField(),
+                                  help_text="Units concerned: township, reporter, noticed units")
+    drill = serializers.BooleanField()
+    alert = serializers.ChoiceField(["overdue", "level_i", "major_warning"], allow_null=True)
+    text = serializers.DictField(child=serializers.CharField(),
+                                 help_text="One line per interface language")
+
     class Meta:
         model = Event
         fields = ["seq", "occurred_at", "actor", "actor_name", "kind", "subject_type",
-                  "subject_id", "subject_label", "old", "new"]
+                  "subject_id", "subject_label", "old", "new", "incident", "township",
+                  "reporter_unit", "units", "drill", "alert", "text"]
 
 
 def _non_negative_int(params, name, default, maximum=None):
@@ -31,7 +47,8 @@ def _non_negative_int(params, name, default, maximum=None):
 
 class EventsAfterView(generics.ListAPIView):
     """Events after a sequence number, oldest first: what a live view missed. Ask again
-    with the last `seq` received until the answer is empty."""
+    with the last `seq` received until the answer is empty. Only the events the user's
+    positions let them see; the same frames the live socket sends."""
 
     serializer_class = EventSerializer
     pagination_class = None
@@ -40,7 +57,10 @@ class EventsAfterView(generics.ListAPIView):
     def get_queryset(self):
         after = _non_negative_int(self.request.query_params, "after", 0)
         limit = _non_negative_int(self.request.query_params, "limit", MAX_PAGE, MAX_PAGE)
-        return events_after(after, limit=limit)
+        return events_after(after, Audience.of(self.request.user), limit=limit)
+
+    def list(self, request, *args, **kwargs):
+        return Response(frames_of(self.get_queryset()))
 
     @extend_schema(parameters=[
         OpenApiParameter("after", OpenApiTypes.INT, description="Last sequence number seen"),

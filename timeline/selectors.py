@@ -1,13 +1,90 @@
+from django.db.models import Prefetch
+
+from directory.choices import UnitKind
+from directory.selectors import shifts_on_duty
+from early_warnings.choices import WarningLevel
+from early_warnings.selectors import in_effect
+from incidents.choices import IncidentStatus
+from incidents.models import Deadline
+from incidents.selectors import incidents_visible_to
+from response.choices import ChecklistStatus, ResponseState
+from response.models import Response
 from timeline.models import Event
 
 MAX_PAGE = 500
 
 
-def events_after(seq, *, limit=MAX_PAGE):
-    return Event.objects.filter(seq__gt=seq).select_related("actor").order_by("seq")[:limit]
+def events_after(seq, audience, *, limit=MAX_PAGE):
+    """The events after `seq` that the audience may see, oldest first."""
+    events = audience.filter(Event.objects.filter(seq__gt=seq))
+    return events.order_by("seq")[:limit]
 
 
 def events_for_subject(instance):
     return Event.objects.filter(
         subject_type=instance._meta.label_lower, subject_id=str(instance.pk)
     ).order_by("seq")
+
+
+def latest_seq():
+    return Event.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+
+
+ACTIVE_RESPONSE_STATES = [ResponseState.ACTIVE, ResponseState.HANDED_OVER]
+LIVE_RESPONSE_STATES = [ResponseState.PROPOSED, *ACTIVE_RESPONSE_STATES]
+WARNING_ORDER = [WarningLevel.MAJOR, WarningLevel.LARGER, WarningLevel.GENERAL]
+
+
+def command_room(user, units=None):
+    """What the command room shows this user now; `units` narrows it to what concerns
+    those units (a member unit's dashboard). `seq` is read first: the state below is at
+    least as new as it, so a browser that resumes from it misses nothing."""
+    seq = latest_seq()
+    incidents = incidents_visible_to(user).exclude(status=IncidentStatus.CLOSED)
+    if units is not None:
+        incidents = incidents.filter(responses__notices__unit__in=units).distinct()
+    incidents = list(incidents.order_by("-reported_at").prefetch_related(
+        Prefetch("deadlines", to_attr="clocks", queryset=Deadline.objects.filter(
+            met_at__isnull=True).select_related("inquiry", "notice__unit").order_by("due_at")),
+        Prefetch("responses", to_attr="live_responses", queryset=Response.objects.filter(
+            state__in=LIVE_RESPONSE_STATES).order_by("-pk"))))
+    for incident in incidents:
+        incident.response = incident.live_responses[0] if incident.live_responses else None
+    return {
+        "seq": seq,
+        "incidents": incidents,
+        "warnings": sorted(in_effect(), key=_warning_rank),
+        "groups": _task_groups([i.pk for i in incidents], units),
+        "on_duty": [s for s in shifts_on_duty() if s.unit.kind == UnitKind.OFFICE],
+    }
+
+
+def _warning_rank(warning):
+    """Highest level first, then the newest."""
+    return WARNING_ORDER.index(warning.level), -warning.issued_at.timestamp()
+
+
+def _task_groups(incident_ids, units):
+    """(response, group, units, acknowledged, noticed, done, items) for each task group of
+    each active response."""
+    responses = Response.objects.filter(
+        incident__in=incident_ids, state__in=ACTIVE_RESPONSE_STATES).select_related(
+        "incident__township").prefetch_related(
+        "task_groups__lead_unit", "task_groups__member_units", "notices", "checklist")
+    rows = []
+    for response in responses:
+        acknowledged = {n.unit_id: n.acknowledged_at is not None for n in response.notices.all()}
+        for group in response.task_groups.all():
+            members = [group.lead_unit, *[u for u in group.member_units.all()
+                                          if u.pk != group.lead_unit_id]]
+            if units is not None and not {u.pk for u in members} & set(units):
+                continue
+            noticed = [u for u in members if u.pk in acknowledged]
+            items = [i for i in response.checklist.all() if i.task_group_id == group.pk]
+            rows.append({
+                "response": response, "group": group, "units": members,
+                "acknowledged": sum(acknowledged[u.pk] for u in noticed),
+                "noticed": len(noticed),
+                "done": sum(i.status == ChecklistStatus.DONE for i in items), "items": len(items),
+            })
+    return rows

@@ -1,3 +1,9 @@
-"""WebSocket routes. The live command room (a later issue) adds its push consumer here."""
+"""WebSocket routes: the live push of the timeline to the command room and unit dashboards."""
 
-websocket_urlpatterns = []
+from django.urls import path
+
+from timeline.consumers import TimelineConsumer
+
+websocket_urlpatterns = [
+    path("ws/timeline/", TimelineConsumer.as_asgi()),
+]

@@ -142,6 +142,16 @@ CHANNEL_LAYERS = {
         "CONFIG": {"hosts": [{"address": REDIS_URL}]},
     }
 }
+# The live push (timeline.push, timeline.consumers). Each open socket is told the latest
+# sequence number every LIVE_HEARTBEAT_SECONDS, so a screen that missed a push (Redis down,
+# a dropped message) notices and catches up; its session is checked every
+# LIVE_SESSION_CHECK_SECONDS. A push that Redis does not take within LIVE_PUBLISH_TIMEOUT_MS
+# is given up (the screens catch up by the heartbeat), and pushing pauses for
+# LIVE_PUBLISH_PAUSE_SECONDS so that writes stay fast while Redis is down.
+LIVE_HEARTBEAT_SECONDS = env.get_int("LIVE_HEARTBEAT_SECONDS", 15, minimum=1)
+LIVE_SESSION_CHECK_SECONDS = env.get_int("LIVE_SESSION_CHECK_SECONDS", 30, minimum=1)
+LIVE_PUBLISH_TIMEOUT_MS = env.get_int("LIVE_PUBLISH_TIMEOUT_MS", 500, minimum=1)
+LIVE_PUBLISH_PAUSE_SECONDS = env.get_int("LIVE_PUBLISH_PAUSE_SECONDS", 5, minimum=0)
 
 # --- people, sessions, login security ------------------------------------------------------
 

@@ -1,0 +1,301 @@
+// The live command room and unit dashboard. The socket pushes timeline events; this script
+// applies them in sequence order, and whenever it may have missed one (a gap, a reconnect,
+// a heartbeat ahead of it) it fetches the rest from the timeline API. After events it
+// re-fetches the panels, which the server renders from the database.
+(function () {
+  "use strict";
+
+  var root = document.querySelector("[data-live]");
+  if (!root) { return; }
+
+  var FEED_LENGTH = 60;
+  var HISTORY = 40;            // events shown on opening the page
+  var PANEL_DELAY = 250;       // ms: events arriving together refresh the panels once
+  var PANEL_REFRESH = 60000;   // ms: also refresh now and then (and keep the session alive)
+  var POLL = 10000;            // ms: catch up by polling while the socket is down
+  var labels = root.dataset;
+  var lang = labels.lang || "zh-hans";
+  var units = labels.units ? labels.units.split(",").map(Number) : null;
+  var feed = document.getElementById("feed");
+  var statusLine = document.getElementById("live-status");
+  var lastUpdate = document.getElementById("last-update");
+  var banner = document.getElementById("alert-banner");
+
+  var lastSeq = Number(labels.seq);   // the last event applied (or known not to concern us)
+  var highestSeen = lastSeq;          // the highest sequence number anyone told us of
+  var buffer = [];                    // frames that arrived while catching up, or after a gap
+  var catchingUp = false;
+  var catchUpAgain = false;
+  var socket = null;
+  var retries = 0;
+  var silenceTimer = null;
+  var pollTimer = null;
+  var panelTimer = null;
+
+  // --- applying events, in order ------------------------------------------------------------
+
+  function receive(frame) {
+    highestSeen = Math.max(highestSeen, frame.seq);
+    if (frame.seq <= lastSeq) { return; }
+    if (catchingUp || frame.seq !== lastSeq + 1) {
+      buffer.push(frame);
+      catchUp();
+      return;
+    }
+    apply(frame);
+  }
+
+  function apply(frame) {
+    lastSeq = frame.seq;
+    if (frame.type === "skip") { return; }
+    showInFeed(frame, false);
+    if (frame.alert) { raiseAlert(frame); }
+    schedulePanels();
+  }
+
+  function drainBuffer() {
+    buffer.sort(function (a, b) { return a.seq - b.seq; });
+    while (buffer.length) {
+      var frame = buffer[0];
+      if (frame.seq <= lastSeq) { buffer.shift(); continue; }
+      if (frame.seq !== lastSeq + 1) { return false; }
+      buffer.shift();
+      apply(frame);
+    }
+    return true;
+  }
+
+  // Everything after lastSeq that this user may see, page by page. Events up to `target` were
+  // committed before the request began, so once it has answered, none of them is missing.
+  function catchUp() {
+    if (catchingUp) { catchUpAgain = true; return; }
+    catchingUp = true;
+    catchUpAgain = false;
+    var target = highestSeen;
+    fetchEvents(lastSeq).then(function () {
+      lastSeq = Math.max(lastSeq, target);
+      catchingUp = false;
+      if (!drainBuffer() || catchUpAgain) { catchUp(); }
+      touched();
+    }, function () {
+      catchingUp = false;   // the next heartbeat, reconnect or poll tries again
+    });
+  }
+
+  function fetchEvents(after) {
+    return getJSON(labels.eventsUrl + "?after=" + after).then(function (frames) {
+      frames.forEach(function (frame) {
+        if (frame.seq > lastSeq) { apply(frame); }
+      });
+      if (frames.length >= 500) { return fetchEvents(lastSeq); }
+    });
+  }
+
+  // The events before the page was rendered: older than anything live, so they go last.
+  function showHistory(upTo) {
+    getJSON(labels.eventsUrl + "?after=" + Math.max(0, upTo - HISTORY)).then(function (frames) {
+      frames.filter(function (frame) { return frame.seq <= upTo; }).reverse()
+        .forEach(function (frame) { showInFeed(frame, true); });
+      touched();
+    }).catch(function () {});
+  }
+
+  function getJSON(url) {
+    return fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (response) {
+        if (response.status === 401 || response.status === 403 || response.redirected) {
+          window.location.reload();   // signed out: the page goes to the login form
+        }
+        if (!response.ok) { throw new Error(response.status); }
+        return response.json();
+      });
+  }
+
+  // --- the feed ---------------------------------------------------------------------------------
+
+  function concernsUs(frame) {
+    if (!units || frame.incident === null) { return true; }
+    return frame.units.some(function (unit) { return units.indexOf(unit) >= 0; });
+  }
+
+  function showInFeed(frame, older) {
+    if (!concernsUs(frame)) { return; }
+    var item = document.createElement("li");
+    item.dataset.seq = frame.seq;
+    item.className = "feed-item" + (frame.alert ? " feed-alert" : "");
+    var time = document.createElement("time");
+    time.dateTime = frame.occurred_at;
+    time.textContent = clockTime(new Date(frame.occurred_at));
+    item.appendChild(time);
+    if (frame.drill) { item.appendChild(tag(labels.labelDrill, "tag drill")); }
+    var text = document.createElement("span");
+    text.className = "feed-text";
+    text.textContent = " " + (frame.text[lang] || frame.text["zh-hans"] || frame.kind) + " ";
+    item.appendChild(text);
+    var who = document.createElement("small");
+    who.textContent = frame.actor_name || labels.labelSystem;
+    item.appendChild(who);
+    if (older) {
+      feed.appendChild(item);
+    } else {
+      feed.insertBefore(item, feed.firstChild);
+    }
+    while (feed.children.length > FEED_LENGTH) { feed.removeChild(feed.lastChild); }
+  }
+
+  function tag(text, className) {
+    var span = document.createElement("span");
+    span.className = className;
+    span.textContent = text;
+    return span;
+  }
+
+  // --- panels, rendered by the server ---------------------------------------------------------
+
+  function schedulePanels() {
+    if (panelTimer) { return; }
+    panelTimer = window.setTimeout(refreshPanels, PANEL_DELAY);
+  }
+
+  function refreshPanels() {
+    panelTimer = null;
+    fetch(labels.panelsUrl, {credentials: "same-origin"}).then(function (response) {
+      if (response.redirected || response.status === 403) { window.location.reload(); }
+      if (!response.ok) { throw new Error(response.status); }
+      return response.text();
+    }).then(function (html) {
+      document.getElementById("panels").innerHTML = html;
+    }).catch(function () { /* the next event or the periodic refresh tries again */ });
+  }
+
+  // --- attention ------------------------------------------------------------------------------
+
+  function raiseAlert(frame) {
+    var title = document.querySelector("#alert-titles [data-alert='" + frame.alert + "']");
+    banner.className = "alert-banner alert-" + frame.alert;
+    banner.querySelector(".alert-title").textContent =
+      (frame.drill ? labels.labelDrill + " · " : "") + (title ? title.textContent : "");
+    banner.querySelector(".alert-text").textContent = frame.text[lang] || "";
+    banner.hidden = false;
+    if (soundOn()) { beep(); }
+  }
+
+  function soundOn() { return window.localStorage.getItem("live-sound") === "on"; }
+
+  function showSound() {
+    var button = root.querySelector("[data-sound]");
+    button.textContent = soundOn() ? labels.labelSoundOn : labels.labelSoundOff;
+    button.setAttribute("aria-pressed", soundOn() ? "true" : "false");
+  }
+
+  var audio = null;
+  function beep() {
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (!Context) { return; }
+    audio = audio || new Context();
+    [0, 0.35, 0.7].forEach(function (start) {
+      var tone = audio.createOscillator();
+      var gain = audio.createGain();
+      tone.frequency.value = 880;
+      gain.gain.value = 0.2;
+      tone.connect(gain);
+      gain.connect(audio.destination);
+      tone.start(audio.currentTime + start);
+      tone.stop(audio.currentTime + start + 0.2);
+    });
+  }
+
+  root.addEventListener("click", function (event) {
+    if (event.target.matches("[data-dismiss-alert]")) { banner.hidden = true; }
+    if (event.target.matches("[data-sound]")) {
+      window.localStorage.setItem("live-sound", soundOn() ? "off" : "on");
+      showSound();
+      if (soundOn()) { beep(); }   // a click lets the browser play sound from now on
+    }
+    if (event.target.matches("[data-fullscreen]") && document.documentElement.requestFullscreen) {
+      document.documentElement.requestFullscreen();
+    }
+  });
+
+  // --- the socket -----------------------------------------------------------------------------
+
+  function connect() {
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + window.location.host + labels.socketPath);
+    socket.onopen = function () {
+      retries = 0;
+      setStatus("connected");
+      stopPolling();
+      catchUp();
+      expectWithin();
+    };
+    socket.onmessage = function (message) {
+      var frame = JSON.parse(message.data);
+      expectWithin();
+      touched();
+      if (frame.type === "heartbeat") {
+        if (frame.seq > lastSeq) { highestSeen = Math.max(highestSeen, frame.seq); catchUp(); }
+        return;
+      }
+      receive(frame);
+    };
+    socket.onclose = function (event) {
+      socket = null;
+      window.clearTimeout(silenceTimer);
+      if (event.code === 4401) { window.location.reload(); return; }
+      setStatus("reconnecting");
+      startPolling();
+      retries += 1;
+      var delay = Math.min(15000, 1000 * Math.pow(2, retries - 1)) * (0.5 + Math.random());
+      window.setTimeout(connect, delay);
+    };
+  }
+
+  // A socket that hears nothing (not even a heartbeat) for a while is presumed dead.
+  function expectWithin() {
+    window.clearTimeout(silenceTimer);
+    silenceTimer = window.setTimeout(function () {
+      if (socket) { socket.close(); }
+    }, 45000);
+  }
+
+  function startPolling() {
+    if (!pollTimer) { pollTimer = window.setInterval(catchUp, POLL); }
+  }
+
+  function stopPolling() {
+    window.clearInterval(pollTimer);
+    pollTimer = null;
+  }
+
+  function setStatus(state) {
+    statusLine.dataset.state = state;
+    statusLine.textContent = labels["label" + state.charAt(0).toUpperCase() + state.slice(1)];
+  }
+
+  function touched() {
+    lastUpdate.textContent = clockTime(new Date());
+  }
+
+  // --- the wall clock ---------------------------------------------------------------------------
+
+  var timeFormat = new Intl.DateTimeFormat(lang === "en" ? "en-GB" : "zh-CN", {
+    timeZone: "Asia/Shanghai", hour: "2-digit", minute: "2-digit", second: "2-digit",
+    hour12: false});
+  var dateFormat = new Intl.DateTimeFormat(lang === "en" ? "en-GB" : "zh-CN", {
+    timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit",
+    weekday: "short"});
+  function clockTime(date) { return timeFormat.format(date); }
+  function tickWallClock() {
+    var now = new Date();
+    document.getElementById("wall-clock").textContent =
+      dateFormat.format(now) + " " + timeFormat.format(now);
+  }
+
+  tickWallClock();
+  window.setInterval(tickWallClock, 1000);
+  window.setInterval(refreshPanels, PANEL_REFRESH);
+  showSound();
+  showHistory(Number(labels.seq));
+  connect();
+})();

@@ -1,0 +1,137 @@
+"""The live socket, end to end: a real Uvicorn, real Redis, a real WebSocket client.
+Who may connect, what each user receives, one frame per event after commit, and sockets
+closed when their session ends or their user is deactivated."""
+
+import json
+import time
+
+import pytest
+from django.db import transaction
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import connect
+
+from directory.choices import PositionCode
+from directory.models import Unit
+from tests.incident_helpers import report_incident
+from tests.live_helpers import asgi_server, session_cookie, use_channel_layer
+from timeline.models import Event
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def server(redis_url, django_db_setup, django_db_blocker):
+    with asgi_server(redis_url) as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def pushes(settings, redis_url):
+    use_channel_layer(settings, redis_url)
+
+
+def opened(server, cookie=None, origin=None):
+    headers = {"Origin": origin or server.url}
+    if cookie:
+        headers["Cookie"] = cookie
+    socket = connect(f"{server.ws_url}/ws/timeline/", additional_headers=headers,
+                     open_timeout=10)
+    time.sleep(0.3)  # let the consumer join the push group
+    return socket
+
+
+def frames(socket, seconds, types=("event", "skip")):
+    """Frames of these types received within `seconds`."""
+    received = []
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            frame = json.loads(socket.recv(timeout=left))
+        except TimeoutError:
+            break
+        if frame["type"] in types:
+            received.append(frame)
+    return received
+
+
+def refused_status(server, **kwargs):
+    try:
+        with opened(server, **kwargs):
+            return None
+    except InvalidStatus as refusal:
+        return refusal.response.status_code
+
+
+def seqs_of(incident):
+    return list(Event.objects.filter(incident=incident).values_list("seq", flat=True))
+
+
+def test_a_socket_without_a_session_is_refused(server, plan):
+    assert refused_status(server) == 403
+
+
+def test_a_socket_from_another_origin_is_refused(server, make_user):
+    _client, cookie = session_cookie(make_user(PositionCode.DUTY_OFFICER))
+    assert refused_status(server, cookie=cookie, origin="http://evil.example") == 403
+    assert refused_status(server, cookie=cookie) is None  # the same session, our origin
+
+
+def test_a_user_without_a_position_is_refused(server, make_user):
+    _client, cookie = session_cookie(make_user(None))
+    assert refused_status(server, cookie=cookie) == 403
+
+
+def test_each_event_arrives_once_after_its_transaction_commits(server, make_user):
+    duty = make_user(PositionCode.DUTY_OFFICER)
+    _client, cookie = session_cookie(duty)
+    with opened(server, cookie=cookie) as socket:
+        with transaction.atomic():
+            incident = report_incident(duty)
+            before_commit = frames(socket, 1.0)
+        after_commit = frames(socket, 3.0)
+    assert before_commit == []
+    assert [frame["seq"] for frame in after_commit] == seqs_of(incident)  # once each, in order
+    frame = after_commit[0]
+    assert frame["type"] == "event" and frame["kind"] == "incident.reported"
+    assert frame["incident"] == incident.pk and frame["drill"] is False
+    assert "南村镇" in frame["text"]["zh-hans"]
+    assert frame["text"]["en"].startswith("First report logged")
+
+
+def test_a_township_officer_receives_only_the_sequence_of_other_townships_events(
+        server, make_user):
+    duty = make_user(PositionCode.DUTY_OFFICER)
+    officer = make_user(PositionCode.TOWNSHIP_OFFICER, unit_code="tw_nancun")
+    _client, cookie = session_cookie(officer)
+    with opened(server, cookie=cookie) as socket:
+        own = report_incident(duty)
+        other = report_incident(duty, township=Unit.objects.get(code="tw_xiacun"))
+        received = frames(socket, 3.0)
+    by_seq = {frame["seq"]: frame for frame in received}
+    assert sorted(by_seq) == seqs_of(own) + seqs_of(other)
+    assert all(by_seq[seq]["type"] == "event" for seq in seqs_of(own))
+    assert all(by_seq[seq] == {"type": "skip", "seq": seq} for seq in seqs_of(other))
+
+
+def test_the_heartbeat_tells_the_latest_sequence_number(server, make_user):
+    duty = make_user(PositionCode.DUTY_OFFICER)
+    incident = report_incident(duty)
+    _client, cookie = session_cookie(duty)
+    with opened(server, cookie=cookie) as socket:
+        beats = frames(socket, 2.5, types=("heartbeat",))
+    assert beats and beats[-1]["seq"] == seqs_of(incident)[-1]
+
+
+@pytest.mark.parametrize("ending", ["log out", "deactivate"])
+def test_a_socket_closes_when_its_session_ends(server, make_user, ending):
+    duty = make_user(PositionCode.DUTY_OFFICER)
+    client, cookie = session_cookie(duty)
+    with opened(server, cookie=cookie) as socket:
+        if ending == "log out":
+            client.post("/accounts/logout/")
+        else:
+            duty.is_active = False
+            duty.save()
+        with pytest.raises(ConnectionClosed) as closed:
+            frames(socket, 5.0, types=())
+    assert closed.value.rcvd.code == 4401

@@ -1,0 +1,79 @@
+"""What a live view receives for one timeline event: the same dict on the WebSocket and from
+the catch-up API, so a browser applies both the same way."""
+
+from collections import defaultdict
+
+from django.conf import settings
+from django.utils import translation
+
+from timeline.kinds import event_label
+
+WARNING_TYPE = "early_warnings.earlywarning"
+
+
+def alert_of(event):
+    """Why this event should draw the command room's attention at once, if it should."""
+    level = (event.new or {}).get("level")
+    if event.kind == "deadline.overdue":
+        return "overdue"
+    if event.kind in ("response.started", "response.level_changed") and level == "I":
+        return "level_i"
+    if event.kind in ("warning.issued", "warning.updated") and level == "major":
+        return "major_warning"
+    return None
+
+
+def texts_of(event):
+    """The one-line description in every language the interface offers."""
+    texts = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            texts[code] = f"{event_label(event.kind)} · {event.subject_label}"
+    return texts
+
+
+def frames_of(events):
+    """Frames for events, in their order, with three queries whatever their number."""
+    from early_warnings.models import EarlyWarning
+    from incidents.models import Incident
+    from response.models import Notice
+
+    events = list(events)
+    incident_ids = {e.incident_id for e in events if e.incident_id}
+    incidents = Incident.objects.in_bulk(incident_ids) if incident_ids else {}
+    noticed = defaultdict(set)
+    for incident_id, unit_id in Notice.objects.filter(
+            response__incident__in=incident_ids).values_list("response__incident", "unit"):
+        noticed[incident_id].add(unit_id)
+    warning_ids = {int(e.subject_id) for e in events if e.subject_type == WARNING_TYPE}
+    drill_warnings = set(EarlyWarning.objects.filter(pk__in=warning_ids, is_drill=True)
+                         .values_list("pk", flat=True)) if warning_ids else set()
+    return [_frame(e, incidents.get(e.incident_id), noticed[e.incident_id], drill_warnings)
+            for e in events]
+
+
+def _frame(event, incident, noticed_units, drill_warnings):
+    units = set(noticed_units)
+    if incident:
+        units |= {incident.township_id, incident.reporter_unit_id} - {None}
+    drill = bool(incident and incident.is_drill) or (
+        event.subject_type == WARNING_TYPE and int(event.subject_id) in drill_warnings)
+    return {
+        "seq": event.seq,
+        "occurred_at": event.occurred_at.isoformat(),
+        "actor": event.actor_id,
+        "actor_name": event.actor_name,
+        "kind": event.kind,
+        "subject_type": event.subject_type,
+        "subject_id": event.subject_id,
+        "subject_label": event.subject_label,
+        "old": event.old,
+        "new": event.new,
+        "incident": event.incident_id,
+        "township": incident.township_id if incident else None,
+        "reporter_unit": incident.reporter_unit_id if incident else None,
+        "units": sorted(units),
+        "drill": drill,
+        "alert": alert_of(event),
+        "text": texts_of(event),
+    }

@@ -1,0 +1,60 @@
+"""One push per timeline event, after its transaction commits, to every open live view.
+
+The channel layer may drop a push (Redis down, a full channel); the browsers then catch up
+from the timeline API, told by the heartbeat (timeline.consumers). So a failed push is
+logged and given up, never raised into the write that caused it."""
+
+import asyncio
+import json
+import logging
+import time
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+
+from timeline.frames import frames_of
+
+GROUP = "timeline"
+logger = logging.getLogger(__name__)
+_paused_until = 0.0
+
+
+def push_on_commit(event):
+    transaction.on_commit(lambda: push(event))
+
+
+def push(event):
+    """Send the event's frame to the live views; False when it was not sent."""
+    global _paused_until
+    if time.monotonic() < _paused_until:
+        return False
+    try:
+        async_to_sync(_send)(message_for(frames_of([event])[0]))
+        return True
+    except Exception as error:  # noqa: BLE001 - any failure of the layer: the heartbeat covers it
+        _paused_until = time.monotonic() + settings.LIVE_PUBLISH_PAUSE_SECONDS
+        logger.warning("Live push of event %s failed (%r); pushes pause for %s s",
+                       event.seq, error, settings.LIVE_PUBLISH_PAUSE_SECONDS)
+        return False
+
+
+def message_for(frame):
+    """The channel-layer message: the JSON text is made once here, not once per socket."""
+    return {
+        "type": "timeline.event",
+        "seq": frame["seq"],
+        "audience": {key: frame[key] for key in ("kind", "incident", "township",
+                                                  "reporter_unit")},
+        "text": json.dumps({"type": "event", **frame}, cls=DjangoJSONEncoder,
+                           ensure_ascii=False),
+        "skip": json.dumps({"type": "skip", "seq": frame["seq"]}),
+    }
+
+
+async def _send(message):
+    layer = get_channel_layer()
+    await asyncio.wait_for(layer.group_send(GROUP, message),
+                           settings.LIVE_PUBLISH_TIMEOUT_MS / 1000)
