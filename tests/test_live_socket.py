@@ -135,3 +135,18 @@ def test_a_socket_closes_when_its_session_ends(server, make_user, ending):
         with pytest.raises(ConnectionClosed) as closed:
             frames(socket, 5.0, types=())
     assert closed.value.rcvd.code == 4401
+
+
+def test_pushes_resume_when_a_killed_redis_comes_back(private_redis, settings, make_user):
+    duty = make_user(PositionCode.DUTY_OFFICER)
+    use_channel_layer(settings, private_redis.url)
+    _client, cookie = session_cookie(duty)
+    with asgi_server(private_redis.url) as server, opened(server, cookie=cookie) as socket:
+        private_redis.kill()
+        time.sleep(1)
+        private_redis.start()
+        time.sleep(3)  # the server's subscriber reconnects and subscribes again
+        incident = report_incident(duty)
+        received = frames(socket, 3.0)
+    assert [(frame["type"], frame["seq"]) for frame in received] == [
+        ("event", seq) for seq in seqs_of(incident)]

@@ -27,6 +27,15 @@ EVENT_LABELS = {
     "response.ended": _("Response ended"),
     "notice.acknowledged": _("Notice acknowledged"),
     "checklist.updated": _("Checklist item updated"),
+    "warning.drafted": _("Warning drafted"),
+    "warning.draft_edited": _("Warning draft edited"),
+    "warning.submitted": _("Warning submitted for approval"),
+    "warning.issued": _("Warning issued"),
+    "warning.rejected": _("Warning rejected"),
+    "warning.reported_up": _("Warning reported to the upper government"),
+    "warning.updated": _("Warning updated"),
+    "warning.channels": _("Warning channels changed"),
+    "warning.lifted": _("Warning lifted"),
 }
 PREFIX_LABELS = {
     "directory.": _("Directory changed"),

@@ -4,7 +4,7 @@ from directory.choices import UnitKind
 from directory.selectors import shifts_on_duty
 from early_warnings.choices import WarningLevel
 from early_warnings.selectors import in_effect
-from incidents.choices import IncidentStatus
+from incidents.choices import DeadlineKind, IncidentStatus
 from incidents.models import Deadline
 from incidents.selectors import incidents_visible_to
 from response.choices import ChecklistStatus, ResponseState
@@ -47,9 +47,10 @@ def command_room(user, units=None):
         Prefetch("deadlines", to_attr="clocks", queryset=Deadline.objects.filter(
             met_at__isnull=True).select_related("inquiry", "notice__unit").order_by("due_at")),
         Prefetch("responses", to_attr="live_responses", queryset=Response.objects.filter(
-            state__in=LIVE_RESPONSE_STATES).order_by("-pk"))))
+            state__in=LIVE_RESPONSE_STATES).prefetch_related("notices").order_by("-pk"))))
     for incident in incidents:
-        incident.response = incident.live_responses[0] if incident.live_responses else None
+        _summarise_clocks(incident)
+    incidents.sort(key=_urgency)
     return {
         "seq": seq,
         "incidents": incidents,
@@ -59,21 +60,41 @@ def command_room(user, units=None):
     }
 
 
+def _summarise_clocks(incident):
+    """The report and inquiry clocks one by one; the notices as one line: how many were
+    acknowledged, the next to fall due, and the units already overdue."""
+    incident.response = incident.live_responses[0] if incident.live_responses else None
+    pending = [d for d in incident.clocks if d.kind == DeadlineKind.NOTICE_ACK]
+    incident.report_clocks = [d for d in incident.clocks if d.kind != DeadlineKind.NOTICE_ACK]
+    incident.notices_total = len(incident.response.notices.all()) if incident.response else 0
+    incident.notices_acknowledged = incident.notices_total - len(pending)
+    incident.notice_clock = next((d for d in pending if not d.overdue_at), None)
+    incident.notices_overdue = [d.notice.unit for d in pending if d.overdue_at]
+
+
+def _urgency(incident):
+    """Overdue clocks first, then the higher response level, then the newest."""
+    level = incident.response.level if incident.response else ""
+    level_rank = {"I": 0, "II": 1, "III": 2}.get(level, 3)
+    return not incident.has_overdue, level_rank, -incident.reported_at.timestamp()
+
+
 def _warning_rank(warning):
     """Highest level first, then the newest."""
     return WARNING_ORDER.index(warning.level), -warning.issued_at.timestamp()
 
 
 def _task_groups(incident_ids, units):
-    """(response, group, units, acknowledged, noticed, done, items) for each task group of
-    each active response."""
+    """For each active response, its task groups with their units, how many of the units
+    noticed have acknowledged, and how many checklist items are done."""
     responses = Response.objects.filter(
         incident__in=incident_ids, state__in=ACTIVE_RESPONSE_STATES).select_related(
         "incident__township").prefetch_related(
         "task_groups__lead_unit", "task_groups__member_units", "notices", "checklist")
-    rows = []
+    result = []
     for response in responses:
         acknowledged = {n.unit_id: n.acknowledged_at is not None for n in response.notices.all()}
+        rows = []
         for group in response.task_groups.all():
             members = [group.lead_unit, *[u for u in group.member_units.all()
                                           if u.pk != group.lead_unit_id]]
@@ -82,9 +103,11 @@ def _task_groups(incident_ids, units):
             noticed = [u for u in members if u.pk in acknowledged]
             items = [i for i in response.checklist.all() if i.task_group_id == group.pk]
             rows.append({
-                "response": response, "group": group, "units": members,
+                "group": group, "units": members,
                 "acknowledged": sum(acknowledged[u.pk] for u in noticed),
                 "noticed": len(noticed),
                 "done": sum(i.status == ChecklistStatus.DONE for i in items), "items": len(items),
             })
-    return rows
+        if rows:
+            result.append({"response": response, "groups": rows})
+    return result

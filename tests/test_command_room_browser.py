@@ -1,0 +1,173 @@
+"""The command room in real browsers, served by a real Uvicorn (HTTP and WebSockets).
+
+One browser watches the command room while others log an incident and approve a response:
+the screen shows them within 2 seconds, without a reload. Then Redis is stopped and killed
+while events are written: no write is lost, and the screen ends with every event, in
+order, once each."""
+
+import re
+import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection, transaction
+from playwright.sync_api import expect
+
+from directory.choices import PositionCode
+from directory.models import Unit
+from incidents import services
+from tests.conftest import logged_in
+from tests.incident_helpers import figures_of, report_incident
+from tests.live_helpers import asgi_server, use_channel_layer, wait_until
+from timeline.models import Event
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def watch_loads(page):
+    loads = []
+    page.on("load", lambda _page: loads.append(time.monotonic()))
+    return loads
+
+
+def open_command_room(browser, server, user):
+    context, page = logged_in(browser, server, user)
+    page.goto(f"{server.url}/command/")
+    loads = watch_loads(page)
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "connected")
+    return context, page, loads
+
+
+def feed_seqs(page):
+    return [int(seq) for seq in page.locator("#feed li").evaluate_all(
+        "items => items.map(item => item.dataset.seq)")]
+
+
+def test_incident_and_approved_response_appear_within_two_seconds(browser, redis_url,
+                                                                   settings, make_user):
+    duty = make_user(PositionCode.DUTY_OFFICER)
+    commander = make_user(PositionCode.COMMANDER)
+    director = make_user(PositionCode.OFFICE_DIRECTOR)
+    use_channel_layer(settings, redis_url)
+    contexts = []
+    with asgi_server(redis_url) as server:
+        try:
+            screen_context, screen, loads = open_command_room(browser, server, director)
+            duty_context, office = logged_in(browser, server, duty)
+            commander_context, command = logged_in(browser, server, commander)
+            contexts += [screen_context, duty_context, commander_context]
+
+            office.goto(f"{server.url}/incidents/new/")
+            fill_intake(office)
+            office.click("text=登记首报")
+            office.wait_for_url(re.compile(r"/incidents/\d+/$"))
+            incident_id = re.search(r"/incidents/(\d+)/", office.url).group(1)
+            row = screen.locator(f"tr[data-incident='{incident_id}']")
+            expect(row).to_be_visible(timeout=2000)
+            expect(row).to_contain_text("南村镇")
+            expect(row.locator(".clock.clock-running")).to_be_visible(timeout=2000)
+
+            office.click("form.proposal button.primary")  # the office proposes Level Ⅱ
+            command.goto(f"{server.url}/response/inbox/")
+            command.locator(".proposal-card form[action$='/approve/'] button").click()
+            expect(command.locator(".proposal-card")).to_have_count(0)
+
+            expect(row.locator(".level")).to_have_text("Ⅱ级响应", timeout=2000)
+            expect(row.locator(".state")).to_have_text("响应中", timeout=2000)
+            expect(screen.locator("#room-groups tr[data-group]").first).to_be_visible(
+                timeout=2000)
+            clock = row.locator(".clock.clock-running").first
+            shown = clock.inner_text()
+            expect(clock).not_to_have_text(shown)  # still counting down
+            expect(screen.locator("#feed li").first).to_contain_text("响应")
+            assert len(loads) == 0, "the command room reloaded"
+            assert feed_seqs(screen) == sorted(
+                Event.objects.values_list("seq", flat=True), reverse=True)[:len(feed_seqs(screen))]
+        finally:
+            for context in contexts:
+                context.close()
+
+
+def fill_intake(page):
+    page.fill("#id_occurred_at", "2026-01-01T02:40")
+    page.select_option("#id_township", label="南村镇")
+    page.fill("#id_place", "东街换热站")
+    page.fill("#id_reporter_name", "李明")
+    page.fill("#id_reporter_phone", "138 0000 1111")
+    page.select_option("#id_channel", "phone")
+    page.select_option("#id_scenario", "pipeline_damage")
+    page.fill("#id_description", "主管道爆裂，约2000户停暖，1名工人烫伤")
+    page.fill("#id_serious_injuries", "1")
+    page.fill("#id_households_affected", "2000")
+
+
+def test_screen_converges_after_redis_is_stopped_and_killed(browser, private_redis, settings,
+                                                          make_user):
+    duty = make_user(PositionCode.DUTY_OFFICER)
+    use_channel_layer(settings, private_redis.url)
+    with asgi_server(private_redis.url) as server:
+        context, screen, loads = open_command_room(browser, server, duty)
+        opened_at = int(screen.locator("[data-live]").get_attribute("data-seq"))
+        try:
+            incident = writing(report_incident, duty)
+            expect_feed_to_show_every_event_since(screen, opened_at)
+
+            private_redis.signal(signal.SIGSTOP)  # Redis hangs: publishing cannot complete
+            try:
+                written = writing(write_events, duty, incident, 3)
+            finally:
+                private_redis.signal(signal.SIGCONT)
+            assert Event.objects.filter(seq__in=written).count() == len(written)
+            expect_feed_to_show_every_event_since(screen, opened_at)
+
+            private_redis.kill()                   # Redis gone: connections refused
+            written = writing(write_events, duty, incident, 3)
+            assert Event.objects.filter(seq__in=written).count() == len(written)
+            private_redis.start()
+            writing(report_incident, duty, township=Unit.objects.get(code="tw_xiacun"))
+            expect_feed_to_show_every_event_since(screen, opened_at)
+            expect(screen.locator("#live-status")).to_have_attribute("data-state", "connected")
+            expect(screen.locator("#room-incidents tbody tr[data-incident]")).to_have_count(2)
+            assert len(loads) == 0, "the command room reloaded"
+        finally:
+            context.close()
+        assert "Exception in ASGI application" not in server.output(), server.output()
+
+
+def writing(service, *args, **kwargs):
+    """Run a write in a thread of its own, as a web request would: Playwright keeps an event
+    loop running in this one, where the push (async_to_sync) cannot run."""
+    def write():
+        try:
+            return service(*args, **kwargs)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(write).result()
+
+
+def write_events(actor, incident, count):
+    """Continuation reports through the service, each in its own transaction."""
+    seqs = []
+    for number in range(count):
+        with transaction.atomic():
+            services.continuation_report_filed(
+                actor=actor, incident=incident, summary=f"续报 {number}", measures="抢修中",
+                figures=figures_of(incident))
+        seqs.append(Event.objects.latest("seq").seq)
+    return seqs
+
+
+def expect_feed_to_show_every_event_since(page, seq, timeout=15):
+    """Every event after `seq`, newest first, once each: the screen converges to the
+    database."""
+    expected = sorted(Event.objects.filter(seq__gt=seq).values_list("seq", flat=True),
+                      reverse=True)
+
+    def shown():
+        return [shown for shown in feed_seqs(page) if shown > seq]
+
+    if not wait_until(lambda: shown() == expected, timeout, step=0.25):
+        assert shown() == expected
