@@ -424,6 +424,10 @@ class Uvicorn:
         self.stop()
         raise RuntimeError("Uvicorn did not start:\n" + "".join(self.lines))
 
+    def exit_status(self):
+        """None while it runs."""
+        return self.process.poll()
+
     def stop(self):
         if self.process.poll() is None:
             self.process.terminate()
@@ -468,10 +472,14 @@ class BroadcastServer:
                                        daemon=True)
         self.process.start()
         self.pid = self.process.pid
+        self.lines = []  # it prints nothing
         if not ready.wait(30):
             self.stop()
             raise RuntimeError("the broadcast server did not start")
-        self.lines = []
+
+    def exit_status(self):
+        """None while it runs."""
+        return self.process.exitcode
 
     def stop(self):
         self.process.terminate()
@@ -490,6 +498,7 @@ class Run:
     sent_at: dict  # seq: commit or send time
     receipts: Receipts
     cpu: float  # server CPU seconds, first write to end of drain
+    server_exit: int | None  # exit status, had the server ended before it was stopped
     server_output: list
 
 
@@ -504,10 +513,12 @@ def measure(name, server, url, headers, args, write):
         time.sleep(DRAIN_SECONDS)
         cpu = cpu_seconds(server.pid) - cpu_before
         receipts = clients.collect()
+        server_exit = server.exit_status()
     finally:
         clients.stop()
         server.stop()
-    return Run(name, len(headers), opened, failures, sent_at, receipts, cpu, list(server.lines))
+    return Run(name, len(headers), opened, failures, sent_at, receipts, cpu, server_exit,
+               list(server.lines))
 
 
 def run_project(args, actor, incident, cookies):
@@ -607,6 +618,8 @@ def print_problems(runs):
         if run.failures:
             print(f"\n{run.name}: {len(run.failures)} clients failed to connect, e.g. "
                   f"{run.failures[0]}")
+        if run.server_exit is not None:
+            print(f"\n{run.name}: the server ended during the run, exit status {run.server_exit}")
         if run.server_output:
             print(f"\n{run.name}: server output (last {len(run.server_output)} lines):")
             print("".join(run.server_output), end="")

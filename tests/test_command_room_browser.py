@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from directory.choices import PositionCode
 from directory.models import Unit
 from incidents import services
+from response import services as response_services
 from tests.conftest import logged_in
 from tests.incident_helpers import figures_of, report_incident
 from tests.live_helpers import asgi_server, use_channel_layer, wait_until
@@ -75,7 +76,7 @@ def test_incident_and_approved_response_appear_within_two_seconds(browser, redis
 
             expect(row.locator(".level")).to_have_text("Ⅱ级响应", timeout=2000)
             expect(row.locator(".state")).to_have_text("响应中", timeout=2000)
-            expect(screen.locator("#room-groups tr[data-group]").first).to_be_visible(
+            expect(screen.locator("#room-groups li[data-group]").first).to_be_visible(
                 timeout=2000)
             clock = row.locator(".clock.clock-running").first
             shown = clock.inner_text()
@@ -171,3 +172,48 @@ def expect_feed_to_show_every_event_since(page, seq, timeout=15):
 
     if not wait_until(lambda: shown() == expected, timeout, step=0.25):
         assert shown() == expected
+
+
+def test_level_one_drill_raises_the_banner_and_the_unit_acknowledges_live(
+        browser, redis_url, settings, make_user):
+    duty = make_user(PositionCode.DUTY_OFFICER)
+    commander = make_user(PositionCode.COMMANDER)
+    director = make_user(PositionCode.OFFICE_DIRECTOR)
+    liaison = make_user(PositionCode.UNIT_LIAISON, unit_code="gaj")
+    use_channel_layer(settings, redis_url)
+    contexts = []
+    with asgi_server(redis_url) as server:
+        try:
+            screen_context, screen, loads = open_command_room(browser, server, director)
+            unit_context, unit = logged_in(browser, server, liaison)
+            contexts += [screen_context, unit_context]
+            unit.goto(f"{server.url}/command/unit/")
+            expect(unit.locator("#live-status")).to_have_attribute("data-state", "connected")
+            screen.click("[data-sound]")
+            expect(screen.locator("[data-sound]")).to_have_attribute("aria-pressed", "true")
+
+            incident = writing(report_incident, duty, is_drill=True)
+            writing(response_services.response_started_directly, actor=commander,
+                    incident=incident, level="I", reason="演练：万户停暖")
+
+            banner = screen.locator("#alert-banner")
+            expect(banner).to_be_visible(timeout=2000)
+            expect(banner).to_contain_text("演练")
+            expect(banner).to_contain_text("Ⅰ级响应")
+            expect(screen.locator("#feed li").first.locator(".tag.drill")).to_be_visible()
+            expect(screen.locator(f"tr[data-incident='{incident.pk}'] .tag.drill")).to_be_visible()
+            screen.click("[data-dismiss-alert]")
+            expect(banner).to_be_hidden()
+
+            notice = unit.locator("#room-notices li[data-notice]")
+            expect(notice).to_have_count(1, timeout=2000)
+            notice.locator("button").click()
+            unit.wait_for_url(f"{server.url}/command/unit/")
+            expect(unit.locator("#room-notices li[data-notice]")).to_have_count(0)
+            gaj_groups = screen.locator("#room-groups li[data-group]", has_text="县公安局")
+            expect(gaj_groups.first.locator(".ack-count")).to_have_text(re.compile(r"^1/"),
+                                                                        timeout=2000)
+            assert len(loads) == 0, "the command room reloaded"
+        finally:
+            for context in contexts:
+                context.close()
