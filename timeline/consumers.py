@@ -89,15 +89,18 @@ class TimelineConsumer(AsyncWebsocketConsumer):
         next_check = time.monotonic() + check_every
         await asyncio.sleep(random.uniform(0, heartbeat))  # spread the sockets' timers
         while True:
-            if not self.joined:
-                await self._join()
-            if time.monotonic() >= next_check:
-                next_check = time.monotonic() + check_every
-                if not await _session_still_valid(self.session_key, user_id):
-                    await self.close(code=CLOSE_NOT_SIGNED_IN)
-                    return
-            await self.send(text_data=json.dumps({"type": "heartbeat",
-                                                  "seq": await latest_seq()}))
+            try:
+                if not self.joined:
+                    await self._join()
+                if time.monotonic() >= next_check:
+                    next_check = time.monotonic() + check_every
+                    if not await _session_still_valid(self.session_key, user_id):
+                        await self.close(code=CLOSE_NOT_SIGNED_IN)
+                        return
+                await self.send(text_data=json.dumps({"type": "heartbeat",
+                                                      "seq": await latest_seq()}))
+            except Exception:  # the database away for a moment: try again at the next beat
+                logger.exception("Live socket heartbeat failed")
             await asyncio.sleep(heartbeat)
 
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
@@ -32,7 +33,7 @@ def _live_page(request, units, title):
     context = command_room_state(request.user, units)
     context.update(title=title, units=sorted(units) if units is not None else None,
                    notices=_pending(notices_for(request.user)) if units is not None else None,
-                   back=request.path)
+                   back=request.path, heartbeat_seconds=settings.LIVE_HEARTBEAT_SECONDS)
     template = "timeline/_panels.html" if request.GET.get("panels") else "timeline/live.html"
     return render(request, template, context)
 

@@ -251,12 +251,12 @@
     };
   }
 
-  // A socket that hears nothing (not even a heartbeat) for a while is presumed dead.
+  // A socket that hears nothing, not even a heartbeat, for three beats is presumed dead.
   function expectWithin() {
     window.clearTimeout(silenceTimer);
     silenceTimer = window.setTimeout(function () {
       if (socket) { socket.close(); }
-    }, 45000);
+    }, (3 * Number(labels.heartbeat) + 5) * 1000);
   }
 
   function startPolling() {
