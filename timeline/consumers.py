@@ -18,7 +18,8 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.contrib.auth import SESSION_KEY, get_user_model
+from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from directory.authority import VIEW_TIMELINE
 from timeline.audience import Audience
@@ -33,7 +34,7 @@ CLOSE_NOT_ALLOWED = 4403
 
 class TimelineConsumer(AsyncWebsocketConsumer):
     joined = False
-    watcher = None
+    heartbeat = None
 
     async def dispatch(self, message):
         # Channels' dispatch() closes old database connections first, a thread hop per
@@ -53,14 +54,18 @@ class TimelineConsumer(AsyncWebsocketConsumer):
         if self.audience is None:
             await self.close(code=CLOSE_NOT_ALLOWED)
             return
-        self.session_key = self.scope["session"].session_key
+        session = self.scope["session"]
+        self.session_key, self.user_id = session.session_key, user.pk
+        self.signed_in_at = await database_sync_to_async(session.get)(SESSION_AUTH_AT)
         await self.accept()
         await self._join()
-        self.watcher = asyncio.create_task(self._watch(user.pk))
+        self.heartbeat = asyncio.create_task(self._beat())
+        open_sockets.add(self)
 
     async def disconnect(self, code):
-        if self.watcher:
-            self.watcher.cancel()
+        open_sockets.discard(self)
+        if self.heartbeat:
+            self.heartbeat.cancel()
         if self.joined:
             try:
                 await asyncio.wait_for(self.channel_layer.group_discard(GROUP, self.channel_name),
@@ -83,25 +88,24 @@ class TimelineConsumer(AsyncWebsocketConsumer):
         except Exception as error:  # noqa: BLE001 - the heartbeat keeps the screen true meanwhile
             logger.warning("Live socket could not join the push group (%r); retrying", error)
 
-    async def _watch(self, user_id):
-        heartbeat = settings.LIVE_HEARTBEAT_SECONDS
-        check_every = settings.LIVE_SESSION_CHECK_SECONDS
-        next_check = time.monotonic() + check_every
-        await asyncio.sleep(random.uniform(0, heartbeat))  # spread the sockets' timers
+    async def _beat(self):
+        """Every LIVE_HEARTBEAT_SECONDS: join the push group if Redis refused it, and tell
+        the browser the latest sequence number."""
+        interval = settings.LIVE_HEARTBEAT_SECONDS
+        await asyncio.sleep(random.uniform(0, interval))  # spread the sockets' beats
         while True:
+            if not self.joined:
+                await self._join()
             try:
-                if not self.joined:
-                    await self._join()
-                if time.monotonic() >= next_check:
-                    next_check = time.monotonic() + check_every
-                    if not await _session_still_valid(self.session_key, user_id):
-                        await self.close(code=CLOSE_NOT_SIGNED_IN)
-                        return
-                await self.send(text_data=json.dumps({"type": "heartbeat",
-                                                      "seq": await latest_seq()}))
-            except Exception:  # the database away for a moment: try again at the next beat
-                logger.exception("Live socket heartbeat failed")
-            await asyncio.sleep(heartbeat)
+                seq = await latest_seq()
+            except Exception:  # the database away for a moment: try at the next beat
+                logger.exception("Live heartbeat could not read the latest event")
+            else:
+                try:
+                    await self.send(text_data=json.dumps({"type": "heartbeat", "seq": seq}))
+                except Exception:  # noqa: BLE001 - the socket is closing; disconnect() follows
+                    return
+            await asyncio.sleep(interval)
 
 
 def _audience_of(user):
@@ -120,14 +124,53 @@ async def latest_seq():
     return _latest["seq"]
 
 
-@database_sync_to_async
-def _session_still_valid(session_key, user_id):
-    """The session was not logged out, has not expired, and its user is still active."""
-    store = import_module(settings.SESSION_ENGINE).SessionStore
-    data = store(session_key).load() if session_key else {}
-    if data.get(SESSION_KEY) != str(user_id):
-        return False
-    auth_at = data.get(SESSION_AUTH_AT)
-    if auth_at is not None and time.time() - auth_at > settings.SESSION_ABSOLUTE_SECONDS:
-        return False
-    return get_user_model().objects.filter(pk=user_id, is_active=True).exists()
+class OpenSockets:
+    """This process's open sockets. While there are any, one task checks all their
+    sessions every LIVE_SESSION_CHECK_SECONDS, in one query, and closes the ended ones."""
+
+    def __init__(self):
+        self.consumers = set()
+        self.checker = None
+
+    def add(self, consumer):
+        self.consumers.add(consumer)
+        if self.checker is None or self.checker.done():
+            self.checker = asyncio.create_task(self._check_while_open())
+
+    def discard(self, consumer):
+        self.consumers.discard(consumer)
+
+    async def _check_while_open(self):
+        while self.consumers:
+            await asyncio.sleep(settings.LIVE_SESSION_CHECK_SECONDS)
+            holders = {(c.session_key, c.user_id) for c in self.consumers}
+            try:
+                valid = await database_sync_to_async(sessions_still_valid)(holders)
+            except Exception:  # the database away for a moment: check at the next round
+                logger.exception("Live sockets' sessions could not be checked")
+                continue
+            for consumer in list(self.consumers):
+                if (consumer.session_key, consumer.user_id) not in valid or _too_old(consumer):
+                    self.consumers.discard(consumer)
+                    await consumer.close(code=CLOSE_NOT_SIGNED_IN)
+
+
+open_sockets = OpenSockets()
+
+
+def sessions_still_valid(holders):
+    """Of these (session key, user id) pairs, those whose session was neither logged out
+    nor expired and whose user is still active: two queries, nothing decoded."""
+    sessions = import_module(settings.SESSION_ENGINE).SessionStore.get_model_class()
+    alive = set(sessions.objects.filter(
+        session_key__in={key for key, _user in holders}, expire_date__gt=timezone.now(),
+    ).values_list("session_key", flat=True))
+    active = set(get_user_model().objects.filter(
+        pk__in={user for _key, user in holders}, is_active=True).values_list("pk", flat=True))
+    return {(key, user) for key, user in holders if key in alive and user in active}
+
+
+def _too_old(consumer):
+    """Past the absolute session limit (zezhou_heat.middleware.SessionLimitsMiddleware)."""
+    signed_in_at = consumer.signed_in_at
+    return signed_in_at is not None and time.time() - signed_in_at > settings.SESSION_ABSOLUTE_SECONDS

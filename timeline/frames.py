@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils import translation
 
 from timeline.kinds import event_label
+from timeline.models import Event
 
 WARNING_TYPE = "early_warnings.earlywarning"
 
@@ -40,7 +41,10 @@ def frames_of(events):
 
     events = list(events)
     incident_ids = {e.incident_id for e in events if e.incident_id}
-    incidents = Incident.objects.in_bulk(incident_ids) if incident_ids else {}
+    incidents = {e.incident_id: e.incident for e in events
+                 if e.incident_id and Event.incident.is_cached(e)}  # the writer's, at push
+    if missing := incident_ids - incidents.keys():
+        incidents.update(Incident.objects.in_bulk(missing))
     noticed = defaultdict(set)
     for incident_id, unit_id in Notice.objects.filter(
             response__incident__in=incident_ids).values_list("response__incident", "unit"):

@@ -7,9 +7,10 @@ logged and given up, never raised into the write that caused it."""
 import asyncio
 import json
 import logging
+import os
+import threading
 import time
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -32,7 +33,7 @@ def push(event):
     if time.monotonic() < _paused_until:
         return False
     try:
-        async_to_sync(_send)(message_for(frames_of([event])[0]))
+        _publisher.run(_send(message_for(frames_of([event])[0])))
         return True
     except Exception as error:  # noqa: BLE001 - any failure of the layer: the heartbeat covers it
         _paused_until = time.monotonic() + settings.LIVE_PUBLISH_PAUSE_SECONDS
@@ -58,3 +59,26 @@ async def _send(message):
     layer = get_channel_layer()
     await asyncio.wait_for(layer.group_send(GROUP, message),
                            settings.LIVE_PUBLISH_TIMEOUT_MS / 1000)
+
+
+class _PublisherLoop:
+    """An event loop in a thread of its own, kept for the life of the process, so that a
+    push from sync code (a request thread, a Celery task) reuses one Redis connection instead
+    of starting a loop and connecting for every event. Started on first use, and again in a
+    forked child (a Celery worker), where the parent's thread does not exist."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._loop = None
+        self._pid = None
+
+    def run(self, coroutine):
+        with self._lock:
+            if self._loop is None or self._pid != os.getpid():
+                self._loop, self._pid = asyncio.new_event_loop(), os.getpid()
+                threading.Thread(target=self._loop.run_forever, name="live-push",
+                                 daemon=True).start()
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
+
+
+_publisher = _PublisherLoop()
