@@ -15,4 +15,4 @@ USER zezhou
 
 EXPOSE 8000
 CMD ["uvicorn", "zezhou_heat.asgi:application", "--host", "0.0.0.0", "--port", "8000", \
-     "--proxy-headers", "--forwarded-allow-ips", "*"]
+     "--proxy-headers", "--forwarded-allow-ips", "*", "--ws-per-message-deflate", "false"]

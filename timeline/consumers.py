@@ -4,8 +4,9 @@ Every message from the channel layer is one timeline event, already serialised o
 timeline.push; this consumer only decides, per socket, whether its user may see it (if
 not, only the sequence number goes out, so the browser sees no gap). A heartbeat carries
 the latest sequence number, so a browser that missed a push (Redis down, a dropped
-message) notices and fetches the rest from the timeline API. The same timer closes the
-socket once its session has ended or its user was deactivated."""
+message) notices and fetches the rest from the timeline API. One task per process checks
+the sessions of all its sockets at once and closes those whose session ended or whose user
+was deactivated."""
 
 import asyncio
 import json

@@ -7,7 +7,7 @@ from early_warnings.selectors import in_effect
 from incidents.choices import DeadlineKind, IncidentStatus
 from incidents.models import Deadline
 from incidents.selectors import incidents_visible_to
-from response.choices import ChecklistStatus, ResponseState
+from response.choices import ChecklistStatus, ResponseLevel, ResponseState
 from response.models import Response
 from timeline.models import Event
 
@@ -33,6 +33,7 @@ def latest_seq():
 ACTIVE_RESPONSE_STATES = [ResponseState.ACTIVE, ResponseState.HANDED_OVER]
 LIVE_RESPONSE_STATES = [ResponseState.PROPOSED, *ACTIVE_RESPONSE_STATES]
 WARNING_ORDER = [WarningLevel.MAJOR, WarningLevel.LARGER, WarningLevel.GENERAL]
+LEVEL_ORDER = [ResponseLevel.LEVEL_I, ResponseLevel.LEVEL_II, ResponseLevel.LEVEL_III]
 
 
 def command_room(user, units=None):
@@ -75,7 +76,7 @@ def _summarise_clocks(incident):
 def _urgency(incident):
     """Overdue clocks first, then the higher response level, then the newest."""
     level = incident.response.level if incident.response else ""
-    level_rank = {"I": 0, "II": 1, "III": 2}.get(level, 3)
+    level_rank = LEVEL_ORDER.index(level) if level in LEVEL_ORDER else len(LEVEL_ORDER)
     return not incident.has_overdue, level_rank, -incident.reported_at.timestamp()
 
 
