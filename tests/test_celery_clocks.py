@@ -14,27 +14,19 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from directory.choices import PositionCode
 from incidents import services
 from incidents.models import Deadline
 from tests.incident_helpers import complete_contents, figures_of, report_incident
+from tests.live_helpers import database_url, wait_until
 from timeline.models import Event
 
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parent.parent
 CELERY = [sys.executable, "-m", "celery", "-A", "zezhou_heat"]
 CLOCK_SECONDS = 4
-
-
-def database_url():
-    settings = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{settings['NAME']}"
-    host, port = settings["HOST"] or "127.0.0.1", settings["PORT"] or 5432
-    return f"postgres://{settings['USER']}@{host}:{port}/{settings['NAME']}"
 
 
 class CeleryProcess:
@@ -109,15 +101,6 @@ def worker_and_beat(celery_env):
     yield start_worker
     for process in started:
         process.kill(signal.SIGTERM)
-
-
-def wait_until(check, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def overdue_events(incident):

@@ -19,7 +19,7 @@ from directory.models import Unit
 from incidents import services
 from response import services as response_services
 from tests.conftest import logged_in
-from tests.incident_helpers import figures_of, report_incident
+from tests.incident_helpers import figures_of, fill_intake_page, report_incident
 from tests.live_helpers import asgi_server, use_channel_layer, wait_until
 from timeline.models import Event
 
@@ -60,7 +60,7 @@ def test_incident_and_approved_response_appear_within_two_seconds(browser, redis
             contexts += [screen_context, duty_context, commander_context]
 
             office.goto(f"{server.url}/incidents/new/")
-            fill_intake(office)
+            fill_intake_page(office)
             office.click("text=登记首报")
             office.wait_for_url(re.compile(r"/incidents/\d+/$"))
             incident_id = re.search(r"/incidents/(\d+)/", office.url).group(1)
@@ -88,19 +88,6 @@ def test_incident_and_approved_response_appear_within_two_seconds(browser, redis
         finally:
             for context in contexts:
                 context.close()
-
-
-def fill_intake(page):
-    page.fill("#id_occurred_at", "2026-01-01T02:40")
-    page.select_option("#id_township", label="南村镇")
-    page.fill("#id_place", "东街换热站")
-    page.fill("#id_reporter_name", "李明")
-    page.fill("#id_reporter_phone", "138 0000 1111")
-    page.select_option("#id_channel", "phone")
-    page.select_option("#id_scenario", "pipeline_damage")
-    page.fill("#id_description", "主管道爆裂，约2000户停暖，1名工人烫伤")
-    page.fill("#id_serious_injuries", "1")
-    page.fill("#id_households_affected", "2000")
 
 
 def test_screen_converges_after_redis_is_stopped_and_killed(browser, private_redis, settings,

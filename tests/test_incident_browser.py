@@ -10,6 +10,7 @@ from directory.choices import PositionCode
 from incidents import written_report
 from incidents.models import Deadline, Incident
 from tests.conftest import PASSWORD
+from tests.incident_helpers import fill_intake_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,17 +25,7 @@ def test_first_report_countdown_written_report_clock_stops(page, live_server, ma
     page.press("#id_password", "Enter")
     page.click("nav >> text=登记事件")
 
-    # The required fields only, as on the phone at 3 a.m.
-    page.fill("#id_occurred_at", "2026-01-01T02:40")
-    page.select_option("#id_township", label="南村镇")
-    page.fill("#id_place", "东街换热站")
-    page.fill("#id_reporter_name", "李明")
-    page.fill("#id_reporter_phone", "138 0000 1111")
-    page.select_option("#id_channel", "phone")
-    page.select_option("#id_scenario", "pipeline_damage")
-    page.fill("#id_description", "主管道爆裂，约2000户停暖，1名工人烫伤")
-    page.fill("#id_serious_injuries", "1")
-    page.fill("#id_households_affected", "2000")
+    fill_intake_page(page)
     page.click("text=登记首报")
 
     expect(page.locator("#figures")).to_contain_text("一般")
