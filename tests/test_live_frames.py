@@ -138,6 +138,7 @@ def test_the_command_room_shows_incidents_responses_and_clocks(client, make_user
     assert panels.index(f'data-incident="{busy.pk}"') < panels.index(
         f'data-incident="{quiet.pk}"')  # Level Ⅰ first
     assert 'class="response-groups"' in panels
+    assert panels.count('class="on-duty"') == 1 and "值班中：" in panels
 
 
 def test_a_member_units_dashboard_shows_only_what_concerns_its_units(client, make_user):
