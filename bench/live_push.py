@@ -270,10 +270,10 @@ def file_continuation_report(actor, incident, number):
 
 
 def frame_text(seq):
-    """The text of the live frame of event `seq`, as timeline.push sends it."""
-    from timeline.frames import frames_of
+    """The text of the live frame of event `seq`, as command_room.push sends it."""
+    from command_room.frames import frames_of
+    from command_room.push import message_for
     from timeline.models import Event
-    from timeline.push import message_for
 
     return message_for(frames_of([Event.objects.get(seq=seq)])[0])["text"]
 

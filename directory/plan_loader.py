@@ -11,6 +11,7 @@ from pathlib import Path
 
 from django.contrib.auth.models import Permission
 from django.db import transaction
+from django.dispatch import Signal
 
 from directory.authority import POSITION_PERMISSIONS
 from directory.choices import PositionCode
@@ -18,6 +19,10 @@ from directory.models import Position, TaskGroup, Unit
 from directory.services import SYSTEM, related_set_with_event, saved_with_event
 
 PLAN_FILE = Path(__file__).parent / "plan_data" / "plan.json"
+
+# Sent inside load_plan's transaction once the organisation is written, so that apps built
+# on it (response: the §4.5 playbooks) load their part of the plan; keyword: report.
+plan_loaded = Signal()
 
 
 @dataclass
@@ -48,9 +53,7 @@ def load_plan(*, plan=None, update=False):
         _load_position(code, plan_positions.get(code, {}), order, update, report)
     for data in plan["task_groups"]:
         _load_task_group(data, update, report)
-    from response.plan_loader import load_playbooks  # the response app builds on this one
-
-    report.created.extend(["playbook item"] * load_playbooks())
+    plan_loaded.send(sender=load_plan, report=report)
     return report
 
 

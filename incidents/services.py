@@ -1,26 +1,23 @@
 """Every write about incidents: intake, reports, upward reporting, inquiries, lifecycle.
 Each checks authority, runs in one transaction, appends timeline events, and only after
-commit schedules the clocks' fast path."""
+commit schedules the clocks' fast path (incidents.clocks)."""
 
 import logging
-import time
 from datetime import timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from directory.authority import HANDLE_INQUIRIES
-from directory.selectors import users_on_call
 from directory.validators import validate_phone
-from incidents import written_report
+from incidents import clocks, written_report
 from incidents.authority import check_may_report
 from incidents.choices import RECIPIENT_LEVEL, DeadlineKind, ReportKind
 from incidents.grading import grade_incident
-from incidents.models import Deadline, Figures, Incident, Inquiry, Report, UpwardReport
+from incidents.models import Figures, Incident, Inquiry, Report, UpwardReport
 from timeline.services import append_event
 from zezhou_heat.fsm import check_transition
 
@@ -45,11 +42,11 @@ def incident_reported(*, actor, **fields):
     first = Report.objects.create(
         incident=incident, kind=ReportKind.FIRST, submitted_at=incident.reported_at,
         author=actor, summary=incident.description, **incident.figures())
-    deadline = start_clock(incident, DeadlineKind.WRITTEN_REPORT, incident.reported_at)
+    deadline = clocks.start_clock(incident, DeadlineKind.WRITTEN_REPORT, incident.reported_at)
     append_event(actor=actor, kind="incident.reported", subject=incident, incident=incident,
                  new={"grade": incident.grade, "criterion": incident.grade_criterion,
                       "report": first.pk, **_json_figures(incident)})
-    schedule_fast_path(deadline)
+    clocks.schedule_fast_path(deadline)
     return incident
 
 
@@ -100,7 +97,7 @@ def written_report_saved(*, actor, incident, contents, figures):
     report = _report(incident, actor, ReportKind.WRITTEN, figures, contents=contents,
                      is_complete=complete, on_time=(now <= deadline.due_at) if complete else None)
     if complete:
-        meet(deadline, now)
+        clocks.meet(deadline, now)
     append_event(actor=actor, kind="report.written" if complete else "report.written_draft",
                  subject=report, incident=incident,
                  new={"complete": complete, "on_time": report.on_time,
@@ -234,11 +231,11 @@ def inquiry_recorded(*, actor, incident, asked_by, asked_at, question):
                       question=question, recorded_by=actor)
     inquiry.full_clean()
     inquiry.save()
-    deadline = start_clock(incident, DeadlineKind.INQUIRY_REPLY, asked_at, inquiry=inquiry)
+    deadline = clocks.start_clock(incident, DeadlineKind.INQUIRY_REPLY, asked_at, inquiry=inquiry)
     append_event(actor=actor, kind="inquiry.recorded", subject=inquiry, incident=incident,
                  new={"asked_by": asked_by, "question": question,
-                      "due_at": _local(deadline.due_at)})
-    schedule_fast_path(deadline)
+                      "due_at": clocks.local_time(deadline.due_at)})
+    clocks.schedule_fast_path(deadline)
     return inquiry
 
 
@@ -255,7 +252,7 @@ def inquiry_replied(*, actor, inquiry, reply):
     inquiry.reply, inquiry.replied_at, inquiry.replied_by = reply.strip(), now, actor
     inquiry.save(update_fields=["reply", "replied_at", "replied_by"])
     deadline = inquiry.deadline
-    meet(deadline, now)
+    clocks.meet(deadline, now)
     append_event(actor=actor, kind="inquiry.replied", subject=inquiry, incident=inquiry.incident,
                  new={"reply": inquiry.reply, "on_time": now <= deadline.due_at})
     return inquiry
@@ -277,107 +274,3 @@ def incident_status_changed(*, actor, incident, transition):
     append_event(actor=actor, kind="incident.status_changed", subject=incident,
                  incident=incident, old={"status": old}, new={"status": incident.status})
     return incident
-
-
-# --- clocks -----------------------------------------------------------------------------------
-
-
-def start_clock(incident, kind, starts_at, inquiry=None):
-    minutes = settings.DEADLINE_MINUTES[kind]
-    due_at = starts_at + timedelta(minutes=minutes)
-    return Deadline.objects.create(
-        kind=kind, incident=incident, inquiry=inquiry, starts_at=starts_at, due_at=due_at,
-        remind_at=due_at - timedelta(minutes=settings.DEADLINE_REMINDER_MINUTES))
-
-
-def meet(deadline, moment):
-    """Conditional: the first report that meets a clock stops it; later ones change nothing."""
-    Deadline.objects.filter(pk=deadline.pk, met_at__isnull=True).update(met_at=moment)
-
-
-FAST_PATH_PAUSE = 30  # seconds without trying the broker after it failed once
-_broker_down_until = 0.0
-
-
-def schedule_fast_path(deadline):
-    """After commit, ask Celery to look at the deadline when it falls due. The beat sweep
-    catches it anyway if this is lost; this only makes it prompt. When the broker fails, no
-    further attempt is made for FAST_PATH_PAUSE seconds, so writes never wait on a dead Redis."""
-    from incidents.tasks import check_deadline
-
-    def schedule():
-        global _broker_down_until
-        if time.monotonic() < _broker_down_until:
-            return
-        try:
-            check_deadline.apply_async(args=[deadline.pk], eta=deadline.due_at, retry=False,
-                                       expires=deadline.due_at + timedelta(minutes=5))
-        except Exception:  # broker down or unreachable: the sweep still fires it
-            _broker_down_until = time.monotonic() + FAST_PATH_PAUSE
-            logger.warning("Broker unreachable: deadline fast path paused for %s s",
-                           FAST_PATH_PAUSE)
-
-    transaction.on_commit(schedule)
-
-
-# --- deadline sweep ---------------------------------------------------------------------------
-
-
-def sweep_deadlines(now=None):
-    """Mark every due reminder and every overdue clock, each exactly once. Safe to run from
-    any number of workers at once: rows are claimed with SKIP LOCKED and marked with a
-    conditional update. Returns (reminders, overdue) counts."""
-    return _sweep(Deadline.objects.open(), now or timezone.now())
-
-
-def _sweep(deadlines, now):
-    # Overdue first: a clock already past due gets no reminder that it soon will be.
-    overdue = _claim_and_mark(deadlines.filter(due_at__lte=now), now, field="overdue_at",
-                              kind="deadline.overdue")
-    reminders = _claim_and_mark(
-        deadlines.filter(reminded_at__isnull=True, remind_at__lte=now), now,
-        field="reminded_at", kind="deadline.reminder")
-    return reminders, overdue
-
-
-# Rows per transaction: the timeline lock is held until each batch commits (see
-# timeline.services.append_event), so batches stay small to let other writers in between.
-SWEEP_BATCH = 100
-
-
-def _claim_and_mark(queryset, now, *, field, kind):
-    marked = 0
-    while True:
-        with transaction.atomic():
-            batch = list(queryset.select_for_update(skip_locked=True, of=("self",))
-                         .select_related("incident__township", "inquiry")
-                         .order_by("due_at")[:SWEEP_BATCH])
-            if not batch:
-                return marked
-            recipients = users_on_call(now)
-            for deadline in batch:
-                marked_at = timezone.now()  # when it was marked, not when the sweep began
-                if _mark(deadline, marked_at, field):
-                    marked += 1
-                    setattr(deadline, field, marked_at)
-                    append_event(actor=None, kind=kind, subject=deadline,
-                                 incident=deadline.incident, notify=recipients,
-                                 new={"kind": deadline.kind,
-                                      "due_at": _local(deadline.due_at)})
-        if len(batch) < SWEEP_BATCH:
-            return marked
-
-
-def _mark(deadline, now, field):
-    still_open = Deadline.objects.open().filter(pk=deadline.pk, **{f"{field}__isnull": True})
-    return still_open.update(**{field: now}) == 1
-
-
-def deadline_checked(deadline_id):
-    """The fast path for one deadline: the same marking as the sweep, for that row only."""
-    return _sweep(Deadline.objects.open().filter(pk=deadline_id), timezone.now())
-
-
-def _local(moment):
-    """A time as the county reads it, for the timeline's values."""
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S")

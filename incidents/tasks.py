@@ -2,14 +2,14 @@
 
 from celery import shared_task
 
-from incidents import services
+from incidents import clocks
 
 
 @shared_task(ignore_result=True)
 def sweep():
-    services.sweep_deadlines()
+    clocks.sweep_deadlines()
 
 
 @shared_task(ignore_result=True)
 def check_deadline(deadline_id):
-    services.deadline_checked(deadline_id)
+    clocks.deadline_checked(deadline_id)

@@ -22,7 +22,6 @@ from incidents.forms import (
 )
 from incidents.grading import grade_incident, suggest_response_level
 from incidents.models import Incident, Inquiry
-from response.views import response_panel
 from zezhou_heat.forms import add_service_errors
 
 PAGE_SIZE = 25
@@ -80,7 +79,6 @@ def incident_detail(request, pk):
         "suggestion": suggestion,
         "events": selectors.incident_events(incident)[:100],
         "reply_form": ReplyForm(),
-        **response_panel(request.user, incident),
     })
 
 

@@ -7,6 +7,11 @@ from response.models import PlaybookItem
 from response.plan_data import response_plan
 
 
+def playbooks_loaded(sender, report, **kwargs):
+    """The receiver of directory.plan_loader.plan_loaded."""
+    report.created.extend(["playbook item"] * load_playbooks())
+
+
 def load_playbooks():
     created = 0
     groups = {group.code: group for group in TaskGroup.objects.all()}

@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from directory.choices import PositionCode
 from directory.models import TaskGroup
 from directory.selectors import held_units, users_with_permission
+from incidents import clocks
 from incidents.choices import DeadlineKind, IncidentStatus, ResponseLevel
 from incidents.grading import suggest_response_level
 from incidents.models import Incident
-from incidents.services import meet, schedule_fast_path, start_clock
 from response import authority
 from response.choices import CONDITIONS, ChecklistStatus, ResponseState, StartMode
 from response.models import ChecklistItem, LevelChange, Notice, PlaybookItem, Response
@@ -175,11 +175,11 @@ def _send_notices(response, groups, now):
     for unit, unit_groups in by_unit.items():
         if response.notices.filter(unit=unit).exists():
             continue
-        deadline = start_clock(response.incident, DeadlineKind.NOTICE_ACK, now)
+        deadline = clocks.start_clock(response.incident, DeadlineKind.NOTICE_ACK, now)
         notice = Notice.objects.create(response=response, unit=unit, deadline=deadline,
                                        sent_at=now)
         notice.task_groups.set(unit_groups)
-        schedule_fast_path(deadline)
+        clocks.schedule_fast_path(deadline)
         notices.append(notice)
     return notices
 
@@ -306,7 +306,7 @@ def notice_acknowledged(*, actor, notice):
     now = timezone.now()
     notice.acknowledged_at, notice.acknowledged_by = now, actor
     notice.save()
-    meet(notice.deadline, now)
+    clocks.meet(notice.deadline, now)
     append_event(actor=actor, kind="notice.acknowledged", subject=notice,
                  incident=notice.response.incident,
                  new={"unit": notice.unit.short_name, "on_time": now <= notice.deadline.due_at})

@@ -5,7 +5,6 @@ from response import views
 app_name = "response"
 
 urlpatterns = [
-    path("inbox/", views.inbox, name="inbox"),
     path("unit/", views.unit_page, name="unit"),
     path("incidents/<int:incident_pk>/propose/", views.propose, name="propose"),
     path("<int:pk>/approve/", views.approve, name="approve"),

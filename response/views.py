@@ -1,14 +1,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from directory.authority import VIEW_INCIDENTS
 from directory.models import TaskGroup
-from early_warnings import selectors as warning_selectors
 from incidents.selectors import incidents_visible_to
 from response import authority, selectors, services
 from response.choices import CONDITIONS, ResponseLevel
@@ -108,18 +105,6 @@ def end(request, pk):
     response = _response(request, pk)
     return run_action(request, lambda: services.response_ended(actor=request.user, response=response),
                 _incident_url(response))
-
-
-@login_required
-def inbox(request):
-    """What waits for this person's authority: response proposals and early warnings to
-    approve or reject, with one click and a confirmation, on a phone too."""
-    if not request.user.has_perm(VIEW_INCIDENTS):
-        raise Http404
-    return render(request, "response/inbox.html", {
-        "proposals": selectors.awaiting_decision_by(request.user),
-        "warnings": warning_selectors.awaiting_decision_by(request.user),
-    })
 
 
 @login_required

@@ -105,7 +105,7 @@ def use_channel_layer(settings, redis_url):
     """Point this process's pushes at `redis_url` (channels caches its layers)."""
     from channels.layers import channel_layers
 
-    from timeline import push
+    from command_room import push
 
     settings.CHANNEL_LAYERS = {"default": {
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",

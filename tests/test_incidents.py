@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from directory.choices import PositionCode
 from directory.models import DutyShift, Person, Unit
-from incidents import services
+from incidents import clocks, services
 from incidents.models import Deadline, Incident, Report
 from tests.incident_helpers import (
     api_intake,
@@ -131,7 +131,7 @@ def test_a_complete_written_report_stops_the_clock_on_time(duty):
 def test_a_late_written_report_is_recorded_as_late(duty):
     incident = report_incident(duty, reported_at=timezone.now() - timedelta(minutes=40),
                                occurred_at=timezone.now() - timedelta(minutes=50))
-    services.sweep_deadlines()
+    clocks.sweep_deadlines()
     report = services.written_report_saved(actor=duty, incident=incident,
                                            contents=complete_contents(),
                                            figures=figures_of(incident))
@@ -241,8 +241,8 @@ def test_the_sweep_marks_an_overdue_clock_once_and_tells_the_people_on_call(duty
                              starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=1))
     incident = report_incident(duty, reported_at=now - timedelta(minutes=31),
                                occurred_at=now - timedelta(minutes=40))
-    assert services.sweep_deadlines() == (0, 1)
-    assert services.sweep_deadlines() == (0, 0)
+    assert clocks.sweep_deadlines() == (0, 1)
+    assert clocks.sweep_deadlines() == (0, 0)
     clock = Deadline.objects.get(incident=incident)
     assert clock.state == "overdue"
     overdue = Event.objects.get(kind="deadline.overdue")
@@ -257,8 +257,8 @@ def test_a_reminder_fires_once_ten_minutes_before(duty):
     now = timezone.now()
     incident = report_incident(duty, reported_at=now - timedelta(minutes=21),
                                occurred_at=now - timedelta(minutes=30))
-    assert services.sweep_deadlines() == (1, 0)
-    assert services.sweep_deadlines() == (0, 0)
+    assert clocks.sweep_deadlines() == (1, 0)
+    assert clocks.sweep_deadlines() == (0, 0)
     assert Deadline.objects.get(incident=incident).reminded_at is not None
 
 
@@ -266,7 +266,7 @@ def test_a_met_clock_is_never_marked_overdue(duty):
     incident = report_incident(duty)
     services.written_report_saved(actor=duty, incident=incident, contents=complete_contents(),
                                   figures=figures_of(incident))
-    assert services.sweep_deadlines(timezone.now() + timedelta(hours=1)) == (0, 0)
+    assert clocks.sweep_deadlines(timezone.now() + timedelta(hours=1)) == (0, 0)
 
 
 def test_the_list_filters_overdue_incidents(duty, duty_client):
@@ -274,7 +274,7 @@ def test_the_list_filters_overdue_incidents(duty, duty_client):
     late = report_incident(duty, reported_at=now - timedelta(minutes=31),
                            occurred_at=now - timedelta(minutes=40))
     report_incident(duty, township=Unit.objects.get(code="tw_xiacun"))
-    services.sweep_deadlines()
+    clocks.sweep_deadlines()
     listed = duty_client.get("/incidents/", {"overdue": "true"}).context["page"]
     assert [i.pk for i in listed] == [late.pk]
     api = duty_client.get("/api/incidents/", {"overdue": "true"}).json()

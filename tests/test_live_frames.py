@@ -7,6 +7,8 @@ import time
 import pytest
 from django.db import transaction
 
+from command_room.audience import Audience
+from command_room.frames import alert_of, frames_of
 from directory.choices import PositionCode
 from directory.models import Unit
 from response import services as response_services
@@ -14,9 +16,7 @@ from tests.conftest import ALL_POSITIONS
 from tests.incident_helpers import report_incident
 from tests.live_helpers import use_channel_layer
 from tests.warning_helpers import complete_draft
-from timeline import push
-from timeline.audience import Audience
-from timeline.frames import alert_of, frames_of
+from command_room import push
 from timeline.models import Event
 from timeline.services import append_event
 
@@ -175,7 +175,7 @@ def test_writes_go_on_when_redis_does_not_answer(settings, make_user, caplog):
     second = report_incident(duty)
     assert time.monotonic() - started < 5
     assert Event.objects.filter(incident__in=[first, second]).count() == 2
-    failures = [r for r in caplog.records if r.name == "timeline.push"]
+    failures = [r for r in caplog.records if r.name == "command_room.push"]
     assert len(failures) == 1  # then pushes pause instead of failing every write
     assert "pause" in failures[0].getMessage()
 

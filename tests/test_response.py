@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from directory.choices import PositionCode
 from directory.models import TaskGroup, Unit
+from incidents.clocks import sweep_deadlines
 from incidents.models import Deadline
-from incidents.services import sweep_deadlines
 from response import services
 from response.choices import CONDITIONS
 from response.models import ChecklistItem, Notice, PlaybookItem, Response

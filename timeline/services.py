@@ -1,7 +1,7 @@
 from django.db import connection, transaction
 
 from timeline.models import Event, Notification
-from timeline.push import push_on_commit
+from timeline.signals import event_committed
 
 # Any constant works; it only has to be the same for every writer of the timeline.
 TIMELINE_LOCK_KEY = 0x7A7A_7469
@@ -18,8 +18,8 @@ def append_event(*, actor, kind, subject=None, subject_ref=None, old=None, new=N
     On PostgreSQL a transaction-level advisory lock is held from here to commit, so
     sequence numbers become visible in order: a reader that has seen event N has seen
     every event below N. (SQLite serialises writers anyway.) Call it last in a service,
-    just before the transaction commits, to keep the lock short. Live views get the event
-    once the outermost transaction commits.
+    just before the transaction commits, to keep the lock short. Once the outermost
+    transaction commits, `timeline.signals.event_committed` tells the live views.
     """
     subject_type, subject_id, subject_label = subject_ref or subject_of(subject)
     with transaction.atomic():
@@ -39,7 +39,7 @@ def append_event(*, actor, kind, subject=None, subject_ref=None, old=None, new=N
         )
         Notification.objects.bulk_create(
             [Notification(event=event, recipient=user) for user in set(notify)])
-    push_on_commit(event)
+    transaction.on_commit(lambda: event_committed.send(sender=Event, event=event))
     return event
 
 

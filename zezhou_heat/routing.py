@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from timeline.consumers import TimelineConsumer
+from command_room.consumers import TimelineConsumer
 
 websocket_urlpatterns = [
     path("ws/timeline/", TimelineConsumer.as_asgi()),

@@ -6,12 +6,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from command_room import api as command_room_api
+from command_room.views import home
 from directory import api as directory_api
 from early_warnings import api as warnings_api
 from incidents import api as incidents_api
 from response import api as response_api
-from timeline import api as timeline_api
-from zezhou_heat.views import home, notifications
+from timeline.views import notifications
 
 admin.site.site_header = admin.site.site_title = _("Zezhou Heating Emergency Command")
 admin.site.index_title = _("Administration")
@@ -29,7 +30,7 @@ router.register("checklist-items", response_api.ChecklistItemViewSet, basename="
 
 api_urlpatterns = [
     path("", include(router.urls)),
-    path("timeline/events/", timeline_api.EventsAfterView.as_view(), name="timeline-events"),
+    path("timeline/events/", command_room_api.EventsAfterView.as_view(), name="timeline-events"),
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
@@ -41,11 +42,11 @@ urlpatterns = [
          name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("command_room.urls")),
     path("directory/", include("directory.urls")),
     path("incidents/", include("incidents.urls")),
     path("response/", include("response.urls")),
     path("warnings/", include("early_warnings.urls")),
-    path("command/", include("timeline.urls")),
     path("notifications/", notifications, name="notifications"),
     path("admin/", admin.site.urls),
     path("api/", include(api_urlpatterns)),

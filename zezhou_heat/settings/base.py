@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "incidents",
     "early_warnings",
     "response",
+    "command_room",
 ]
 
 MIDDLEWARE = [
@@ -142,7 +143,7 @@ CHANNEL_LAYERS = {
         "CONFIG": {"hosts": [{"address": REDIS_URL}]},
     }
 }
-# The live push (timeline.push, timeline.consumers). Each open socket is told the latest
+# The live push (command_room.push, command_room.consumers). Each open socket is told the latest
 # sequence number every LIVE_HEARTBEAT_SECONDS, so a screen that missed a push (Redis down,
 # a dropped message) notices and catches up; its session is checked every
 # LIVE_SESSION_CHECK_SECONDS. A push that Redis does not take within LIVE_PUBLISH_TIMEOUT_MS

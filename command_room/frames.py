@@ -6,6 +6,9 @@ from collections import defaultdict
 from django.conf import settings
 from django.utils import translation
 
+from early_warnings.models import EarlyWarning
+from incidents.models import Incident
+from response.models import Notice
 from timeline.kinds import event_label
 from timeline.models import Event
 
@@ -35,10 +38,6 @@ def texts_of(event):
 
 def frames_of(events):
     """Frames for events, in their order, with three queries whatever their number."""
-    from early_warnings.models import EarlyWarning
-    from incidents.models import Incident
-    from response.models import Notice
-
     events = list(events)
     incident_ids = {e.incident_id for e in events if e.incident_id}
     incidents = {e.incident_id: e.incident for e in events

@@ -5,16 +5,16 @@ from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from command_room.audience import Audience
+from command_room.frames import frames_of
 from directory.authority import VIEW_TIMELINE
-from timeline.audience import Audience
-from timeline.frames import frames_of
 from timeline.models import Event
 from timeline.selectors import MAX_PAGE, events_after
 from zezhou_heat.api import permission
 
 
 class EventSerializer(serializers.ModelSerializer):
-    """The shape of timeline.frames.frames_of, for the API's documentation."""
+    """The shape of command_room.frames.frames_of, for the API's documentation."""
 
     incident = serializers.IntegerField(allow_null=True)
     township = serializers.IntegerField(allow_null=True, help_text="The incident's township")

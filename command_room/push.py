@@ -1,7 +1,7 @@
 """One push per timeline event, after its transaction commits, to every open live view.
 
 The channel layer may drop a push (Redis down, a full channel); the browsers then catch up
-from the timeline API, told by the heartbeat (timeline.consumers). So a failed push is
+from the timeline API, told by the heartbeat (command_room.consumers). So a failed push is
 logged and given up, never raised into the write that caused it."""
 
 import asyncio
@@ -14,17 +14,17 @@ import time
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
 
-from timeline.frames import frames_of
+from command_room.frames import frames_of
 
 GROUP = "timeline"
 logger = logging.getLogger(__name__)
 _paused_until = 0.0
 
 
-def push_on_commit(event):
-    transaction.on_commit(lambda: push(event))
+def push_committed(sender, event, **kwargs):
+    """The receiver of timeline.signals.event_committed."""
+    push(event)
 
 
 def push(event):

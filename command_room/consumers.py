@@ -1,7 +1,7 @@
 """The live command room's socket: push only, it never writes.
 
 Every message from the channel layer is one timeline event, already serialised once by
-timeline.push; this consumer only decides, per socket, whether its user may see it (if
+command_room.push; this consumer only decides, per socket, whether its user may see it (if
 not, only the sequence number goes out, so the browser sees no gap). A heartbeat carries
 the latest sequence number, so a browser that missed a push (Redis down, a dropped
 message) notices and fetches the rest from the timeline API. One task per process checks
@@ -22,9 +22,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from command_room.audience import Audience
+from command_room.push import GROUP
 from directory.authority import VIEW_TIMELINE
-from timeline.audience import Audience
-from timeline.push import GROUP
 from timeline.selectors import latest_seq as read_latest_seq
 from zezhou_heat.middleware import SESSION_AUTH_AT
 

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from command_room import views
+
+app_name = "command_room"
+
+urlpatterns = [
+    path("command/", views.command_room, name="command_room"),
+    path("command/unit/", views.unit_dashboard, name="unit_dashboard"),
+    path("response/inbox/", views.inbox, name="inbox"),
+]

@@ -1,0 +1,120 @@
+"""The clocks (plan §4.1 written reports and inquiry replies, §4.4 notice acknowledgements):
+one Deadline row per clock, started and met by the services of incidents and responses,
+fired by the sweep. Firing needs PostgreSQL only; the Celery task that looks at one clock
+when it falls due is a fast path on top of the sweep (DESIGN.md, "Deadlines live in the
+database"). incidents.tasks calls in here; this module names that task only by its name."""
+
+import logging
+import time
+from datetime import timedelta
+
+from celery import current_app
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from directory.selectors import users_on_call
+from incidents.models import Deadline
+from timeline.services import append_event
+
+logger = logging.getLogger(__name__)
+CHECK_DEADLINE_TASK = "incidents.tasks.check_deadline"
+
+
+def start_clock(incident, kind, starts_at, inquiry=None):
+    minutes = settings.DEADLINE_MINUTES[kind]
+    due_at = starts_at + timedelta(minutes=minutes)
+    return Deadline.objects.create(
+        kind=kind, incident=incident, inquiry=inquiry, starts_at=starts_at, due_at=due_at,
+        remind_at=due_at - timedelta(minutes=settings.DEADLINE_REMINDER_MINUTES))
+
+
+def meet(deadline, moment):
+    """Conditional: the first report that meets a clock stops it; later ones change nothing."""
+    Deadline.objects.filter(pk=deadline.pk, met_at__isnull=True).update(met_at=moment)
+
+
+FAST_PATH_PAUSE = 30  # seconds without trying the broker after it failed once
+_broker_down_until = 0.0
+
+
+def schedule_fast_path(deadline):
+    """After commit, ask Celery to look at the deadline when it falls due. The beat sweep
+    catches it anyway if this is lost; this only makes it prompt. When the broker fails, no
+    further attempt is made for FAST_PATH_PAUSE seconds, so writes never wait on a dead Redis."""
+    def schedule():
+        global _broker_down_until
+        if time.monotonic() < _broker_down_until:
+            return
+        try:
+            current_app.send_task(CHECK_DEADLINE_TASK, args=[deadline.pk], eta=deadline.due_at,
+                                  retry=False, expires=deadline.due_at + timedelta(minutes=5))
+        except Exception:  # broker down or unreachable: the sweep still fires it
+            _broker_down_until = time.monotonic() + FAST_PATH_PAUSE
+            logger.warning("Broker unreachable: deadline fast path paused for %s s",
+                           FAST_PATH_PAUSE)
+
+    transaction.on_commit(schedule)
+
+
+# --- deadline sweep ---------------------------------------------------------------------------
+
+
+def sweep_deadlines(now=None):
+    """Mark every due reminder and every overdue clock, each exactly once. Safe to run from
+    any number of workers at once: rows are claimed with SKIP LOCKED and marked with a
+    conditional update. Returns (reminders, overdue) counts."""
+    return _sweep(Deadline.objects.open(), now or timezone.now())
+
+
+def _sweep(deadlines, now):
+    # Overdue first: a clock already past due gets no reminder that it soon will be.
+    overdue = _claim_and_mark(deadlines.filter(due_at__lte=now), now, field="overdue_at",
+                              kind="deadline.overdue")
+    reminders = _claim_and_mark(
+        deadlines.filter(reminded_at__isnull=True, remind_at__lte=now), now,
+        field="reminded_at", kind="deadline.reminder")
+    return reminders, overdue
+
+
+# Rows per transaction: the timeline lock is held until each batch commits (see
+# timeline.services.append_event), so batches stay small to let other writers in between.
+SWEEP_BATCH = 100
+
+
+def _claim_and_mark(queryset, now, *, field, kind):
+    marked = 0
+    while True:
+        with transaction.atomic():
+            batch = list(queryset.select_for_update(skip_locked=True, of=("self",))
+                         .select_related("incident__township", "inquiry")
+                         .order_by("due_at")[:SWEEP_BATCH])
+            if not batch:
+                return marked
+            recipients = users_on_call(now)
+            for deadline in batch:
+                marked_at = timezone.now()  # when it was marked, not when the sweep began
+                if _mark(deadline, marked_at, field):
+                    marked += 1
+                    setattr(deadline, field, marked_at)
+                    append_event(actor=None, kind=kind, subject=deadline,
+                                 incident=deadline.incident, notify=recipients,
+                                 new={"kind": deadline.kind,
+                                      "due_at": local_time(deadline.due_at)})
+        if len(batch) < SWEEP_BATCH:
+            return marked
+
+
+def _mark(deadline, now, field):
+    still_open = Deadline.objects.open().filter(pk=deadline.pk, **{f"{field}__isnull": True})
+    return still_open.update(**{field: now}) == 1
+
+
+def deadline_checked(deadline_id):
+    """The fast path for one deadline: the same marking as the sweep, for that row only."""
+    return _sweep(Deadline.objects.open().filter(pk=deadline_id), timezone.now())
+
+
+def local_time(moment):
+    """A time as the county reads it, for the timeline's values."""
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S")
