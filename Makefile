@@ -30,6 +30,7 @@ run: setup
 
 test: $(INSTALLED)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Rebuild the translation catalogues after changing user-facing strings.

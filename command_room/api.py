@@ -7,10 +7,10 @@ from rest_framework.response import Response
 
 from command_room.audience import Audience
 from command_room.frames import frames_of
-from directory.authority import VIEW_TIMELINE
 from timeline.models import Event
 from timeline.selectors import MAX_PAGE, events_after
 from zezhou_heat.api import permission
+from zezhou_heat.permissions import VIEW_TIMELINE
 
 
 class EventSerializer(serializers.ModelSerializer):

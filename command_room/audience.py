@@ -5,14 +5,14 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from directory.authority import (
+from incidents.authority import scope_of
+from zezhou_heat.permissions import (
     MANAGE_DIRECTORY,
     VIEW_ALL_INCIDENTS,
     VIEW_DIRECTORY,
     VIEW_INCIDENTS,
     VIEW_WARNINGS,
 )
-from incidents.authority import scope_of
 
 # Events tied to no incident, by kind, and the permission that shows them.
 UNATTACHED_KINDS = [

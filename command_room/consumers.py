@@ -24,9 +24,9 @@ from django.utils import timezone
 
 from command_room.audience import Audience
 from command_room.push import GROUP
-from directory.authority import VIEW_TIMELINE
 from timeline.selectors import latest_seq as read_latest_seq
 from zezhou_heat.middleware import SESSION_AUTH_AT
+from zezhou_heat.permissions import VIEW_TIMELINE
 
 logger = logging.getLogger(__name__)
 CLOSE_NOT_SIGNED_IN = 4401

@@ -6,11 +6,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from command_room.selectors import command_room as command_room_state
-from directory.authority import VIEW_INCIDENTS
 from directory.choices import PositionCode
 from directory.selectors import held_units
 from early_warnings import selectors as warning_selectors
 from response import selectors as response_selectors
+from zezhou_heat.permissions import VIEW_INCIDENTS
 
 
 @login_required

@@ -5,7 +5,6 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from directory import selectors, services
-from directory.authority import VIEW_DIRECTORY
 from directory.filters import PersonFilter
 from directory.models import DutyShift, Person
 from directory.serializers import (
@@ -15,6 +14,7 @@ from directory.serializers import (
     UnitSerializer,
 )
 from zezhou_heat.api import permission
+from zezhou_heat.permissions import VIEW_DIRECTORY
 
 MayView = permission(VIEW_DIRECTORY)
 

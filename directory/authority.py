@@ -1,30 +1,29 @@
 """What each position may do, as Django permissions (plan §2; DOMAIN.md "People and
 authority"). load_plan writes this table into Position.permissions; the code checks the
-permissions, never the position names. Later features add their permissions here."""
+permissions (defined in zezhou_heat.permissions), never the position names."""
 
 from directory.choices import PositionCode
-
-VIEW_DIRECTORY = "directory.view_unit"
-MANAGE_DIRECTORY = "directory.manage_directory"
-VIEW_TIMELINE = "timeline.view_event"
-
-VIEW_INCIDENTS = "incidents.view_incident"          # with a scope, unless also:
-VIEW_ALL_INCIDENTS = "incidents.view_all_incidents"  # every township, every reporter
-REPORT = "incidents.report_incidents"               # log incidents and their reports, scoped
-REPORT_ANY = "incidents.report_any_incident"          # … anywhere in the county
-HANDLE_INQUIRIES = "incidents.handle_inquiry"        # upper-level inquiries and upward reports
-MANAGE_INCIDENT_STATUS = "incidents.manage_incident_status"
-
-PROPOSE_RESPONSE = "response.propose_response"
-RECORD_RESPONSE = "response.record_response"
-LEVEL_I, LEVEL_II, LEVEL_III = ("response.start_level_i", "response.start_level_ii",
-                                "response.start_level_iii")
-
-DRAFT_WARNING = "early_warnings.draft_warning"
-WARN_GENERAL, WARN_LARGER, WARN_MAJOR = (
-    "early_warnings.approve_general_warning", "early_warnings.approve_larger_warning",
-    "early_warnings.approve_major_warning")
-VIEW_WARNINGS = "early_warnings.view_earlywarning"
+from zezhou_heat.permissions import (
+    DRAFT_WARNING,
+    HANDLE_INQUIRIES,
+    LEVEL_I,
+    LEVEL_II,
+    LEVEL_III,
+    MANAGE_DIRECTORY,
+    MANAGE_INCIDENT_STATUS,
+    PROPOSE_RESPONSE,
+    RECORD_RESPONSE,
+    REPORT,
+    REPORT_ANY,
+    VIEW_ALL_INCIDENTS,
+    VIEW_DIRECTORY,
+    VIEW_INCIDENTS,
+    VIEW_TIMELINE,
+    VIEW_WARNINGS,
+    WARN_GENERAL,
+    WARN_LARGER,
+    WARN_MAJOR,
+)
 
 COUNTY_READER = [VIEW_WARNINGS, VIEW_DIRECTORY, VIEW_TIMELINE, VIEW_INCIDENTS, VIEW_ALL_INCIDENTS]
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from directory.choices import PositionCode, UnitKind
 from directory.validators import validate_phone
+from zezhou_heat.permissions import declared_for
 
 
 class Unit(models.Model):
@@ -29,7 +30,7 @@ class Unit(models.Model):
         ordering = ["order", "code"]
         verbose_name = _("unit")
         verbose_name_plural = _("units")
-        permissions = [("manage_directory", _("Can edit the directory and duty roster"))]
+        permissions = declared_for("directory")
 
     def __str__(self):
         return self.short_name or self.name

@@ -6,10 +6,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from directory.authority import MANAGE_DIRECTORY
 from directory.choices import PositionCode
 from directory.models import DutyShift, Person, PositionHolding
 from timeline.services import append_event
+from zezhou_heat.permissions import MANAGE_DIRECTORY
 
 SYSTEM = None  # the actor of management commands
 UNIT_SCOPED = {PositionCode.UNIT_LIAISON, PositionCode.TOWNSHIP_OFFICER,

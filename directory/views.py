@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from directory import selectors, services, tabular
-from directory.authority import MANAGE_DIRECTORY, VIEW_DIRECTORY
 from directory.choices import UnitKind
 from directory.filters import PersonFilter
 from directory.forms import ImportForm, PersonForm, ShiftForm
@@ -20,6 +19,7 @@ from directory.importing import validate_rows
 from directory.models import Person, Unit
 from timeline.selectors import events_for_subject
 from zezhou_heat.forms import add_service_errors
+from zezhou_heat.permissions import MANAGE_DIRECTORY, VIEW_DIRECTORY
 
 PAGE_SIZE = 50
 IMPORT_SESSION_KEY = "directory_import_rows"

@@ -5,7 +5,6 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from directory.authority import VIEW_WARNINGS
 from early_warnings import cap, selectors, services
 from early_warnings.filters import WarningFilter
 from early_warnings.serializers import (
@@ -16,6 +15,7 @@ from early_warnings.serializers import (
     WarningSerializer,
 )
 from zezhou_heat.api import NoteSerializer, permission, validated
+from zezhou_heat.permissions import VIEW_WARNINGS
 
 
 class WarningViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

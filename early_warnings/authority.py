@@ -7,15 +7,16 @@ whoever approved the issue. These are the transitions' permission callables."""
 
 from early_warnings.choices import WarningLevel
 from zezhou_heat.authority import LevelAuthority
+from zezhou_heat.permissions import DRAFT_WARNING, WARN_GENERAL, WARN_LARGER, WARN_MAJOR
 
 LEVEL_PERMISSION = {
-    WarningLevel.GENERAL: "early_warnings.approve_general_warning",
-    WarningLevel.LARGER: "early_warnings.approve_larger_warning",
-    WarningLevel.MAJOR: "early_warnings.approve_major_warning",
+    WarningLevel.GENERAL: WARN_GENERAL,
+    WarningLevel.LARGER: WARN_LARGER,
+    WarningLevel.MAJOR: WARN_MAJOR,
 }
 LEVELS = LevelAuthority(LEVEL_PERMISSION, [WarningLevel.GENERAL, WarningLevel.LARGER,
                                           WarningLevel.MAJOR])
-DRAFT = "early_warnings.draft_warning"
+DRAFT = DRAFT_WARNING
 rank = LEVELS.rank  # 3 commander, 2 deputy commander, 1 office director, 0 anyone else
 may_approve = LEVELS.may
 

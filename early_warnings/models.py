@@ -13,6 +13,7 @@ from early_warnings.choices import (
     WarningState,
 )
 from incidents.models import Incident
+from zezhou_heat.permissions import declared_for
 
 S = WarningState
 
@@ -66,12 +67,7 @@ class EarlyWarning(ConcurrentTransitionMixin, models.Model):
         ordering = ["-pk"]
         verbose_name = _("early warning")
         verbose_name_plural = _("early warnings")
-        permissions = [
-            ("draft_warning", _("Can draft and submit early warnings")),
-            ("approve_general_warning", _("Can approve, change and lift 一般 warnings")),
-            ("approve_larger_warning", _("Can approve, change and lift 较大 warnings")),
-            ("approve_major_warning", _("Can approve, change and lift 重大以上 warnings")),
-        ]
+        permissions = declared_for("early_warnings")
 
     def __str__(self):
         return f"{self.get_level_display()} #{self.pk}"

@@ -5,7 +5,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from directory.authority import DRAFT_WARNING, VIEW_WARNINGS
 from early_warnings import authority, cap, selectors, services
 from early_warnings.choices import LEVEL_CHANNELS, WarningState
 from early_warnings.filters import WarningFilter
@@ -13,6 +12,7 @@ from early_warnings.forms import ChannelsForm, LiftForm, ReportUpForm, UpdateFor
 from early_warnings.models import EarlyWarning
 from early_warnings.notice import public_notice
 from zezhou_heat.forms import add_service_errors
+from zezhou_heat.permissions import DRAFT_WARNING, VIEW_WARNINGS
 from zezhou_heat.views import run_action
 
 may_view = permission_required(VIEW_WARNINGS, raise_exception=True)

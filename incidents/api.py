@@ -5,7 +5,6 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from directory.authority import VIEW_INCIDENTS
 from incidents import selectors, services
 from incidents.choices import ReportKind
 from incidents.filters import IncidentFilter
@@ -19,6 +18,7 @@ from incidents.serializers import (
     UpwardReportSerializer,
 )
 from zezhou_heat.api import permission
+from zezhou_heat.permissions import VIEW_INCIDENTS
 
 TRANSITIONS = ["begin_response", "bring_under_control", "close"]
 

@@ -3,9 +3,9 @@
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from directory.authority import REPORT, REPORT_ANY, VIEW_ALL_INCIDENTS, VIEW_INCIDENTS
 from directory.choices import PositionCode
 from directory.selectors import held_units
+from zezhou_heat.permissions import REPORT, REPORT_ANY, VIEW_ALL_INCIDENTS, VIEW_INCIDENTS
 
 
 def scope_of(user):

@@ -10,6 +10,7 @@ from incidents.authority import scope_of
 from incidents.choices import ReportKind
 from incidents.models import Figures, Incident, Inquiry, UpwardReport
 from zezhou_heat.forms import datetime_widget
+from zezhou_heat.permissions import REPORT_ANY
 
 REQUIRED_AT_INTAKE = ["occurred_at", "reported_at", "township", "place", "reporter_name",
                       "reporter_phone", "channel", "scenario", "description"]
@@ -41,7 +42,7 @@ class IntakeForm(FiguresForm):
         self.fields["reported_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
         townships = Unit.objects.filter(kind=UnitKind.TOWNSHIP)
         reporters = Unit.objects.all()
-        if not user.has_perm("incidents.report_any_incident"):
+        if not user.has_perm(REPORT_ANY):
             own_townships, own_enterprises = scope_of(user)
             if own_townships and not own_enterprises:
                 townships = townships.filter(pk__in=own_townships)

@@ -19,8 +19,9 @@ from incidents.choices import (
     UpwardRecipient,
 )
 from zezhou_heat.models import AppendOnlyModel
+from zezhou_heat.permissions import MANAGE_INCIDENT_STATUS, declared_for
 
-MANAGE_STATUS = "incidents.manage_incident_status"
+MANAGE_STATUS = MANAGE_INCIDENT_STATUS
 
 
 class Figures(models.Model):
@@ -87,13 +88,7 @@ class Incident(ConcurrentTransitionMixin, Figures):
         ordering = ["-reported_at"]
         verbose_name = _("incident")
         verbose_name_plural = _("incidents")
-        permissions = [
-            ("view_all_incidents", _("Can see incidents anywhere in the county")),
-            ("report_incidents", _("Can log incidents and their reports")),
-            ("report_any_incident", _("Can report on any incident in the county")),
-            ("handle_inquiry", _("Can record upper-level inquiries, replies and upward reports")),
-            ("manage_incident_status", _("Can move an incident through its lifecycle")),
-        ]
+        permissions = declared_for("incidents")
         indexes = [models.Index(fields=["status", "reported_at"])]
 
     def __str__(self):

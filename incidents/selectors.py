@@ -1,9 +1,9 @@
 from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
 
-from directory.authority import VIEW_ALL_INCIDENTS, VIEW_INCIDENTS
 from incidents.authority import scope_of
 from incidents.models import Deadline, Incident, Inquiry, Report, UpwardReport
 from timeline.models import Event
+from zezhou_heat.permissions import VIEW_ALL_INCIDENTS, VIEW_INCIDENTS
 
 
 def incidents_visible_to(user):

@@ -11,7 +11,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from directory.authority import HANDLE_INQUIRIES
 from directory.validators import validate_phone
 from incidents import clocks, written_report
 from incidents.authority import check_may_report
@@ -20,6 +19,7 @@ from incidents.grading import grade_incident
 from incidents.models import Figures, Incident, Inquiry, Report, UpwardReport
 from timeline.services import append_event
 from zezhou_heat.fsm import check_transition
+from zezhou_heat.permissions import HANDLE_INQUIRIES
 
 logger = logging.getLogger(__name__)
 CLOCK_SKEW = timedelta(minutes=2)  # a phone's clock may run a little ahead of the server's

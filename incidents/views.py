@@ -7,7 +7,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from directory.authority import HANDLE_INQUIRIES, REPORT, VIEW_INCIDENTS
 from incidents import selectors, services, written_report
 from incidents.docx_export import written_report_docx
 from incidents.filters import IncidentFilter
@@ -23,6 +22,7 @@ from incidents.forms import (
 from incidents.grading import grade_incident, suggest_response_level
 from incidents.models import Incident, Inquiry
 from zezhou_heat.forms import add_service_errors
+from zezhou_heat.permissions import HANDLE_INQUIRIES, REPORT, VIEW_INCIDENTS
 
 PAGE_SIZE = 25
 may_view = permission_required(VIEW_INCIDENTS, raise_exception=True)

@@ -5,7 +5,6 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response as ApiResponse
 
-from directory.authority import VIEW_INCIDENTS
 from incidents.selectors import incidents_visible_to
 from response import selectors, services
 from response.models import ChecklistItem, Notice
@@ -21,6 +20,7 @@ from response.serializers import (
     SiteHeadquartersSerializer,
 )
 from zezhou_heat.api import NoteSerializer, permission, validated
+from zezhou_heat.permissions import VIEW_INCIDENTS
 
 MayView = permission(VIEW_INCIDENTS)
 

@@ -8,16 +8,17 @@ These are the `permission` callables of the transitions in response.models."""
 
 from response.choices import CONDITIONS, ResponseLevel
 from zezhou_heat.authority import LevelAuthority
+from zezhou_heat.permissions import LEVEL_I, LEVEL_II, LEVEL_III, PROPOSE_RESPONSE, RECORD_RESPONSE
 
 LEVEL_PERMISSION = {
-    ResponseLevel.LEVEL_I: "response.start_level_i",
-    ResponseLevel.LEVEL_II: "response.start_level_ii",
-    ResponseLevel.LEVEL_III: "response.start_level_iii",
+    ResponseLevel.LEVEL_I: LEVEL_I,
+    ResponseLevel.LEVEL_II: LEVEL_II,
+    ResponseLevel.LEVEL_III: LEVEL_III,
 }
 LEVELS = LevelAuthority(LEVEL_PERMISSION, [ResponseLevel.LEVEL_III, ResponseLevel.LEVEL_II,
                                           ResponseLevel.LEVEL_I])
-PROPOSE = "response.propose_response"
-RECORD = "response.record_response"
+PROPOSE = PROPOSE_RESPONSE
+RECORD = RECORD_RESPONSE
 rank = LEVELS.rank  # 3 commander, 2 deputy commander, 1 office director, 0 anyone else
 may_start = LEVELS.may
 

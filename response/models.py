@@ -8,6 +8,7 @@ from incidents.choices import Scenario
 from incidents.models import Deadline, Incident
 from response import authority
 from response.choices import ChecklistStatus, ResponseLevel, ResponseState, StartMode
+from zezhou_heat.permissions import declared_for
 
 S = ResponseState
 
@@ -56,13 +57,7 @@ class Response(ConcurrentTransitionMixin, models.Model):
         ordering = ["-pk"]
         verbose_name = _("response")
         verbose_name_plural = _("responses")
-        permissions = [
-            ("propose_response", _("Can propose a response level (the office)")),
-            ("start_level_i", _("Can start, change to and end Level Ⅰ")),
-            ("start_level_ii", _("Can start, change to and end Level Ⅱ")),
-            ("start_level_iii", _("Can start, change to and end Level Ⅲ")),
-            ("record_response", _("Can record on-site headquarters, conditions, hand-over")),
-        ]
+        permissions = declared_for("response")
 
     def __str__(self):
         return f"{self.incident} {self.get_level_display()}"

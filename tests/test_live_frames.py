@@ -7,6 +7,7 @@ import time
 import pytest
 from django.db import transaction
 
+from command_room import push
 from command_room.audience import Audience
 from command_room.frames import alert_of, frames_of
 from directory.choices import PositionCode
@@ -16,7 +17,6 @@ from tests.conftest import ALL_POSITIONS
 from tests.incident_helpers import report_incident
 from tests.live_helpers import use_channel_layer
 from tests.warning_helpers import complete_draft
-from command_room import push
 from timeline.models import Event
 from timeline.services import append_event
 
