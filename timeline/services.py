@@ -1,5 +1,6 @@
 from django.db import connection, transaction
 
+from timeline.kinds import check_event
 from timeline.models import Event, Notification
 from timeline.push import push_on_commit
 
@@ -20,7 +21,11 @@ def append_event(*, actor, kind, subject=None, subject_ref=None, old=None, new=N
     every event below N. (SQLite serialises writers anyway.) Call it last in a service,
     just before the transaction commits, to keep the lock short. Live views get the event
     once the outermost transaction commits.
+
+    The kind and the payload (`old`, `new`) must match their declaration in
+    timeline/kinds.py, or UndeclaredEvent is raised and nothing is written.
     """
+    check_event(kind, old=old, new=new)
     subject_type, subject_id, subject_label = subject_ref or subject_of(subject)
     with transaction.atomic():
         if connection.vendor == "postgresql":
