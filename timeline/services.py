@@ -21,11 +21,8 @@ def append_event(*, actor, kind, subject=None, subject_ref=None, old=None, new=N
     every event below N. (SQLite serialises writers anyway.) Call it last in a service,
     just before the transaction commits, to keep the lock short. Live views get the event
     once the outermost transaction commits.
-
-    The kind and the payload (`old`, `new`) must match their declaration in
-    timeline/kinds.py, or UndeclaredEvent is raised and nothing is written.
     """
-    check_event(kind, old=old, new=new)
+    check_event(kind, old=old, new=new)  # declared in timeline/kinds.py, or UndeclaredEvent
     subject_type, subject_id, subject_label = subject_ref or subject_of(subject)
     with transaction.atomic():
         if connection.vendor == "postgresql":
