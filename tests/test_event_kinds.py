@@ -18,6 +18,7 @@ from directory.models import DutyShift, Person, Position, Unit
 from early_warnings import services as warning_services
 from incidents import services as incident_services
 from incidents.models import Figures
+from incidents.tasks import sweep
 from response import services as response_services
 from tests.incident_helpers import figures_of, report_incident
 from tests.warning_helpers import complete_draft
@@ -266,21 +267,22 @@ def test_directory_services_and_the_admin_write_declared_events(make_user, clien
 @pytest.mark.django_db
 def test_incident_services_write_declared_events(make_user):
     duty, director = make_user(P.DUTY_OFFICER), make_user(P.OFFICE_DIRECTOR)
-    incident = report_incident(duty)
+    now = timezone.now()
+    incident = report_incident(duty, occurred_at=now - timedelta(hours=2),
+                               reported_at=now - timedelta(hours=1))
     incident_services.continuation_report_filed(
         actor=duty, incident=incident, summary="发现伤亡", measures="",
         figures=figures_of(incident, deaths=3))
     incident_services.written_report_saved(actor=duty, incident=incident, contents={},
                                            figures=figures_of(incident, deaths=3))
-    now = timezone.now()
     incident_services.upward_report_recorded(actor=director, incident=incident,
                                              recipient="county_government", channel="phone",
                                              sent_at=now)
     inquiry = incident_services.inquiry_recorded(actor=director, incident=incident,
-                                                 asked_by="市应急局", asked_at=now, question="伤亡?")
+                                                 asked_by="市应急局", question="伤亡?",
+                                                 asked_at=now - timedelta(minutes=25))
+    sweep()  # the written report is overdue, the inquiry's reply due in 5 minutes
     incident_services.inquiry_replied(actor=director, inquiry=inquiry, reply="3人死亡")
-    incident_services.sweep_deadlines(now + timedelta(minutes=25))
-    incident_services.sweep_deadlines(now + timedelta(hours=1))
     written = set(Event.objects.values_list("kind", flat=True))
     assert {"incident.reported", "report.continuation", "incident.figures_changed",
             "incident.grade_changed", "report.written_draft", "report.passed_up",
