@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from directory.choices import PositionCode
 from directory.models import DutyShift, Person, PositionHolding
+from timeline.kinds import change_prefix
 from timeline.services import append_event
 from zezhou_heat.permissions import MANAGE_DIRECTORY
 
@@ -153,7 +154,9 @@ def people_imported(*, actor, rows):
 
 
 def _kind_of(instance):
-    return f"{instance._meta.app_label}.{instance._meta.model_name}"
+    """The prefix of the model's change kinds as declared in timeline/kinds.py (a shift is
+    `directory.shift` whether the roster page or the admin writes it)."""
+    return change_prefix(instance._meta.label_lower)
 
 
 @transaction.atomic

@@ -78,8 +78,9 @@ def every_kind_of_event(make_user):
     report_incident(duty, township=Unit.objects.get(code="tw_xiacun"))
     complete_draft(make_user(PositionCode.OFFICE_DIRECTOR))
     unit = Unit.objects.get(code="gaj")
-    append_event(actor=None, kind="directory.unit.changed", subject=unit)
-    append_event(actor=None, kind="auth.locked_out", subject_ref=("auth.user", "", "someone"))
+    append_event(actor=None, kind="directory.unit.updated", subject=unit, new={"order": 99})
+    append_event(actor=None, kind="auth.locked_out", subject_ref=("auth.user", "", "someone"),
+                 new={"username": "someone", "ip_address": "10.0.0.9"})
     return Event.objects.order_by("seq")
 
 

@@ -14,14 +14,14 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def event(plan):
-    return append_event(actor=None, kind="test.happened", subject=Unit.objects.first(),
-                        old={"a": 1}, new={"a": 2})
+    return append_event(actor=None, kind="directory.unit.updated", subject=Unit.objects.first(),
+                        old={"order": 1}, new={"order": 2})
 
 
 def test_an_event_records_subject_and_values(event):
     stored = Event.objects.get(seq=event.seq)
     assert stored.subject_type == "directory.unit"
-    assert stored.old == {"a": 1} and stored.new == {"a": 2}
+    assert stored.old == {"order": 1} and stored.new == {"order": 2}
 
 
 def test_orm_cannot_change_or_remove_events(event):
@@ -34,7 +34,7 @@ def test_orm_cannot_change_or_remove_events(event):
         Event.objects.filter(seq=event.seq).update(kind="rewritten")
     with pytest.raises(AppendOnlyError):
         Event.objects.filter(seq=event.seq).delete()
-    assert Event.objects.get(seq=event.seq).kind == "test.happened"
+    assert Event.objects.get(seq=event.seq).kind == "directory.unit.updated"
 
 
 @pytest.mark.postgres
@@ -46,7 +46,7 @@ def test_postgresql_trigger_refuses_raw_update_and_delete(event, statement):
     with pytest.raises(DatabaseError, match="append-only"):
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(statement, [event.seq])
-    assert Event.objects.get(seq=event.seq).kind == "test.happened"
+    assert Event.objects.get(seq=event.seq).kind == "directory.unit.updated"
 
 
 def test_api_lists_events_after_a_sequence_number_in_order(client_as, plan):
@@ -54,14 +54,14 @@ def test_api_lists_events_after_a_sequence_number_in_order(client_as, plan):
     last = Event.objects.order_by("-seq").first().seq
     unit = Unit.objects.first()
     for n in range(3):
-        append_event(actor=None, kind=f"test.{n}", subject=unit)
+        append_event(actor=None, kind="directory.unit.updated", subject=unit, new={"order": n})
     response = client.get(f"/api/timeline/events/?after={last}")
     assert response.status_code == 200
-    assert [e["kind"] for e in response.json()] == ["test.0", "test.1", "test.2"]
+    assert [e["new"] for e in response.json()] == [{"order": 0}, {"order": 1}, {"order": 2}]
     seqs = [e["seq"] for e in response.json()]
     assert seqs == sorted(seqs) and seqs[0] > last
     limited = client.get(f"/api/timeline/events/?after={last}&limit=2").json()
-    assert [e["kind"] for e in limited] == ["test.0", "test.1"]
+    assert [e["new"] for e in limited] == [{"order": 0}, {"order": 1}]
 
 
 @pytest.mark.parametrize("query", ["after=abc", "after=-1", "limit=x"])

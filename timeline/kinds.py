@@ -1,51 +1,199 @@
-"""What each kind of timeline event is called on screen."""
+"""Every kind of timeline event, declared once: its name, what it is called on screen and the
+fields of its payload. A live screen, a sentence on the timeline and a statistic read the same
+declaration, and `timeline.services.append_event` refuses an event that does not match it.
 
+The payload is the keys of the event's `new` dict and, where the writer passes `old`, of `old`:
+
+- `fields` / `old_fields`: keys always written; a payload without one is refused.
+- `optional` / `old_optional`: keys written only sometimes (say, only the figures that changed).
+- Any other key is refused, except for the directory change kinds (`changes_of`): their old and
+  new values are the changed fields of a model (all of them when created or deleted), so any
+  field of that model is allowed and none is required; a key that is not a field is refused.
+
+This module is the floor: it imports no app of the project. A model named by `changes_of` is
+looked up in Django's app registry when an event is checked, not imported.
+"""
+
+from dataclasses import dataclass
+
+from django.apps import apps
 from django.utils.translation import gettext_lazy as _
 
-EVENT_LABELS = {
-    "incident.reported": _("First report logged"),
-    "incident.figures_changed": _("Figures changed"),
-    "incident.grade_changed": _("Grade changed"),
-    "incident.status_changed": _("Status changed"),
-    "report.written": _("Written report submitted"),
-    "report.written_draft": _("Written report saved as a draft"),
-    "report.continuation": _("Continuation report"),
-    "report.final": _("Final report"),
-    "report.passed_up": _("Report passed up"),
-    "inquiry.recorded": _("Upper-level inquiry"),
-    "inquiry.replied": _("Inquiry answered"),
-    "deadline.reminder": _("Clock: 10 minutes left"),
-    "deadline.overdue": _("Clock overdue"),
-    "auth.locked_out": _("Login locked after failed attempts"),
-    "response.proposed": _("Response level proposed"),
-    "response.started": _("Response started"),
-    "response.rejected": _("Response proposal rejected"),
-    "response.level_changed": _("Response level changed"),
-    "response.site_headquarters": _("On-site headquarters set up"),
-    "response.condition_confirmed": _("End condition confirmed"),
-    "response.handed_over": _("Command handed over"),
-    "response.ended": _("Response ended"),
-    "notice.acknowledged": _("Notice acknowledged"),
-    "checklist.updated": _("Checklist item updated"),
-    "warning.drafted": _("Warning drafted"),
-    "warning.draft_edited": _("Warning draft edited"),
-    "warning.submitted": _("Warning submitted for approval"),
-    "warning.issued": _("Warning issued"),
-    "warning.rejected": _("Warning rejected"),
-    "warning.reported_up": _("Warning reported to the upper government"),
-    "warning.updated": _("Warning updated"),
-    "warning.channels": _("Warning channels changed"),
-    "warning.lifted": _("Warning lifted"),
-}
+
+class UndeclaredEvent(ValueError):
+    """Code appended an event whose kind or payload is not declared here: a programming error,
+    refused in every environment."""
+
+
+@dataclass(frozen=True)
+class EventKind:
+    name: str
+    label: str  # a lazy translation
+    fields: tuple = ()
+    optional: tuple = ()
+    old_fields: tuple = ()
+    old_optional: tuple = ()
+    changes_of: str = ""  # "app_label.modelname": old/new are that model's changed fields
+
+    def model_fields(self):
+        """For a change kind, the field names its payload may carry."""
+        meta = apps.get_model(self.changes_of)._meta
+        return {f.name for f in meta.concrete_fields if not f.primary_key} | {
+            f.name for f in meta.many_to_many}
+
+    def check(self, *, old=None, new=None):
+        problems = []
+        for side, payload, required, optional in (
+                ("new", new, self.fields, self.optional),
+                ("old", old, self.old_fields, self.old_optional)):
+            if payload is not None and not isinstance(payload, dict):
+                problems.append(f"{side} must be a dict or None, not {type(payload).__name__}")
+                continue
+            keys = set(payload or {})
+            if self.changes_of:
+                missing, extra = [], sorted(keys - self.model_fields())
+            else:
+                missing = [f for f in required if f not in keys]
+                extra = sorted(keys - set(required) - set(optional))
+            if missing:
+                problems.append(f"{side} lacks the declared field(s) {', '.join(missing)}")
+            if extra:
+                problems.append(f"{side} carries undeclared field(s) {', '.join(extra)}")
+        if problems:
+            raise UndeclaredEvent(f"event kind {self.name!r}: {'; '.join(problems)} "
+                                  f"(declared in timeline/kinds.py)")
+
+
+FIGURES = ("deaths", "serious_injuries", "direct_loss", "households_affected", "area_affected")
+GRADE = ("grade", "criterion")
+WRITTEN = ("complete", "on_time", "missing")
+CLOCK = ("kind", "due_at")
+DRAFT = ("level", "category")
+
+DIRECTORY_CHANGED = _("Directory changed")
+PLAYBOOK_CHANGED = _("Playbook changed")
+
+
+def _changes(prefix, model, label, actions=("created", "updated", "deleted")):
+    """The change kinds of a model written through directory.services: `<prefix>.created`
+    (new: the fields set), `.updated` (old and new: the fields changed, or a many-to-many
+    set before and after) and `.deleted` (old: every field)."""
+    return [EventKind(f"{prefix}.{action}", label, changes_of=model) for action in actions]
+
+
+DECLARED = [
+    # incidents
+    EventKind("incident.reported", _("First report logged"),
+              fields=(*GRADE, "report", *FIGURES)),
+    EventKind("incident.figures_changed", _("Figures changed"),
+              optional=FIGURES, old_optional=FIGURES),  # only the figures that changed
+    EventKind("incident.grade_changed", _("Grade changed"), fields=GRADE, old_fields=GRADE),
+    EventKind("incident.status_changed", _("Status changed"),
+              fields=("status",), old_fields=("status",)),
+    EventKind("report.written", _("Written report submitted"), fields=WRITTEN),
+    EventKind("report.written_draft", _("Written report saved as a draft"), fields=WRITTEN),
+    EventKind("report.continuation", _("Continuation report"), fields=("number", "summary")),
+    EventKind("report.final", _("Final report"), fields=("summary",)),
+    EventKind("report.passed_up", _("Report passed up"),
+              fields=("recipient", "channel", "skipped_level")),
+    EventKind("inquiry.recorded", _("Upper-level inquiry"),
+              fields=("asked_by", "question", "due_at")),
+    EventKind("inquiry.replied", _("Inquiry answered"), fields=("reply", "on_time")),
+    EventKind("deadline.reminder", _("Clock: 10 minutes left"), fields=CLOCK),
+    EventKind("deadline.overdue", _("Clock overdue"), fields=CLOCK),
+    # directory
+    EventKind("auth.locked_out", _("Login locked after failed attempts"),
+              fields=("username", "ip_address")),
+    *_changes("directory.unit", "directory.unit", DIRECTORY_CHANGED),
+    *_changes("directory.person", "directory.person", DIRECTORY_CHANGED),
+    *_changes("directory.holding", "directory.positionholding", DIRECTORY_CHANGED),
+    *_changes("directory.shift", "directory.dutyshift", DIRECTORY_CHANGED),
+    # Positions come from the plan only (read-only in the admin): never deleted.
+    *_changes("directory.position", "directory.position", DIRECTORY_CHANGED,
+              actions=("created", "updated")),
+    *_changes("directory.taskgroup", "directory.taskgroup", DIRECTORY_CHANGED),
+    # response
+    EventKind("response.proposed", _("Response level proposed"),
+              fields=("level", "suggested", "reason")),
+    EventKind("response.started", _("Response started"),
+              fields=("level", "mode", "rank", "task_groups", "units")),
+    EventKind("response.rejected", _("Response proposal rejected"), fields=("level", "note")),
+    EventKind("response.level_changed", _("Response level changed"),
+              fields=("level", "reason"), old_fields=("level",)),
+    EventKind("response.site_headquarters", _("On-site headquarters set up"),
+              fields=("leader", "place", "at")),
+    EventKind("response.condition_confirmed", _("End condition confirmed"),
+              fields=("condition",)),
+    EventKind("response.handed_over", _("Command handed over"), fields=("to",)),
+    EventKind("response.ended", _("Response ended"), fields=("level",)),
+    EventKind("notice.acknowledged", _("Notice acknowledged"), fields=("unit", "on_time")),
+    EventKind("checklist.updated", _("Checklist item updated"),
+              fields=("status", "note"), old_fields=("status", "note")),
+    *_changes("response.playbookitem", "response.playbookitem", PLAYBOOK_CHANGED),
+    # early warnings
+    EventKind("warning.drafted", _("Warning drafted"), fields=DRAFT),
+    EventKind("warning.draft_edited", _("Warning draft edited"), fields=DRAFT),
+    EventKind("warning.submitted", _("Warning submitted for approval"), fields=("level",)),
+    EventKind("warning.issued", _("Warning issued"), fields=("level", "channels", "version")),
+    EventKind("warning.rejected", _("Warning rejected"), fields=("note",)),
+    EventKind("warning.reported_up", _("Warning reported to the upper government"),
+              fields=("to",)),
+    EventKind("warning.updated", _("Warning updated"),
+              fields=("level", "area", "places", "version"),
+              old_fields=("level", "area", "places")),
+    EventKind("warning.channels", _("Warning channels changed"),
+              fields=("channels",), old_fields=("channels",)),
+    EventKind("warning.lifted", _("Warning lifted"), fields=("reason", "version")),
+]
+
+
+def _registry(kinds):
+    registry = {}
+    for kind in kinds:
+        if kind.name in registry:
+            raise ValueError(f"event kind {kind.name!r} is declared twice")
+        registry[kind.name] = kind
+    return registry
+
+
+KINDS = _registry(DECLARED)
+CHANGE_PREFIXES = {kind.changes_of: kind.name.rpartition(".")[0]
+                   for kind in DECLARED if kind.changes_of}
+
+# Events written before every kind was declared (the admin once named holdings and shifts
+# after their models) still get a label on the timeline.
 PREFIX_LABELS = {
-    "directory.": _("Directory changed"),
-    "response.playbookitem.": _("Playbook changed"),
+    "directory.": DIRECTORY_CHANGED,
+    "response.playbookitem.": PLAYBOOK_CHANGED,
 }
+
+
+def declared(kind):
+    """The declaration of `kind`; UndeclaredEvent if there is none."""
+    try:
+        return KINDS[kind]
+    except (KeyError, TypeError):
+        raise UndeclaredEvent(f"event kind {kind!r} is not declared in timeline/kinds.py") from None
+
+
+def check_event(kind, *, old=None, new=None):
+    """Refuse (UndeclaredEvent) an undeclared kind or a payload that does not match its
+    declaration."""
+    declared(kind).check(old=old, new=new)
+
+
+def change_prefix(model_label):
+    """`directory.dutyshift` -> `directory.shift`: the prefix of a model's change kinds."""
+    try:
+        return CHANGE_PREFIXES[model_label]
+    except KeyError:
+        raise UndeclaredEvent(f"no change kinds are declared for model {model_label!r} in "
+                              f"timeline/kinds.py") from None
 
 
 def event_label(kind):
-    if kind in EVENT_LABELS:
-        return EVENT_LABELS[kind]
+    if kind in KINDS:
+        return KINDS[kind].label
     for prefix, label in PREFIX_LABELS.items():
         if kind.startswith(prefix):
             return label

@@ -1,5 +1,6 @@
 from django.db import connection, transaction
 
+from timeline.kinds import check_event
 from timeline.models import Event, Notification
 from timeline.signals import event_committed
 
@@ -21,6 +22,7 @@ def append_event(*, actor, kind, subject=None, subject_ref=None, old=None, new=N
     just before the transaction commits, to keep the lock short. Once the outermost
     transaction commits, `timeline.signals.event_committed` tells the live views.
     """
+    check_event(kind, old=old, new=new)  # declared in timeline/kinds.py, or UndeclaredEvent
     subject_type, subject_id, subject_label = subject_ref or subject_of(subject)
     with transaction.atomic():
         if connection.vendor == "postgresql":
