@@ -42,7 +42,7 @@ def draft(request, pk=None):
         try:
             warning = service(actor=request.user, warning=warning, townships=townships, **data)
         except StateConflict as error:
-            return conflict_page(request, error, back=request.path)
+            return conflict_page(request, error, back=f"/warnings/{pk}/")  # editing only
         except ValidationError as error:
             add_service_errors(form, error)  # one transaction: nothing was saved
         else:
