@@ -1,4 +1,3 @@
-from django.db import transaction
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -33,15 +32,11 @@ class WarningViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(WarningSerializer(self.get_queryset().get(pk=warning.pk)).data,
                         status=code)
 
-    @transaction.atomic
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        submit = data.pop("submit")
-        townships = data.pop("townships", [])
-        warning = services.warning_draft_saved(actor=self.request.user, townships=townships,
-                                               **data)
-        if submit:
-            warning = services.warning_submitted(actor=self.request.user, warning=warning)
+        service = (services.warning_drafted_and_submitted if data.pop("submit")
+                   else services.warning_draft_saved)
+        warning = service(actor=self.request.user, townships=data.pop("townships", []), **data)
         serializer.instance = self.get_queryset().get(pk=warning.pk)
 
     def _step(self, service, request, serializer_class=None):

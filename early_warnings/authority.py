@@ -5,8 +5,9 @@ Higher authority covers the lower levels. A change of level needs the authority 
 higher of the two. Lifting: "谁发布、谁解除" — the level's authority, at least as high as
 whoever approved the issue. These are the transitions' permission callables."""
 
-from early_warnings.choices import WarningLevel
+from early_warnings.choices import EDITABLE_STATES, WarningLevel, WarningState
 from zezhou_heat.authority import LevelAuthority
+from zezhou_heat.fsm import allowed_transitions
 from zezhou_heat.permissions import DRAFT_WARNING, WARN_GENERAL, WARN_LARGER, WARN_MAJOR
 
 LEVEL_PERMISSION = {
@@ -36,3 +37,16 @@ def may_lift(warning, user):
 
 def draft_complete(warning):
     return not warning.missing_elements()
+
+
+def actions(warning, user):
+    """What `user` may do to `warning` now, hence which buttons its pages show: the
+    transitions django-fsm allows them, plus "edit" (a draft or a rejected warning) and
+    "channels" (a warning in effect), plain writes with the same checks as their services."""
+    names = set(allowed_transitions(warning, user))
+    if user.has_perm(DRAFT):
+        if warning.state in EDITABLE_STATES:
+            names.add("edit")
+        if warning.state == WarningState.ISSUED:
+            names.add("channels")
+    return names

@@ -37,6 +37,10 @@ class WarningState(models.TextChoices):
     LIFTED = "lifted", _("Lifted")
 
 
+# A warning that may still be edited by the office (and then submitted).
+EDITABLE_STATES = [WarningState.DRAFT, WarningState.REJECTED]
+
+
 class Channel(models.TextChoices):
     VERBAL = "verbal", _("Verbal notice")
     SMS = "sms", _("SMS")

@@ -72,6 +72,10 @@ class EarlyWarning(ConcurrentTransitionMixin, models.Model):
     def __str__(self):
         return f"{self.get_level_display()} #{self.pk}"
 
+    def actions_for(self, user):
+        """The steps `user` may take now: the buttons the pages show (early_warnings.authority)."""
+        return authority.actions(self, user)
+
     @property
     def channel_labels(self):
         return [Channel(value).label for value in self.channels if value in Channel.values]

@@ -11,13 +11,12 @@ from django.utils.translation import gettext as _
 from directory.choices import UnitKind
 from directory.selectors import users_with_permission
 from early_warnings import authority
-from early_warnings.choices import LEVEL_CHANNELS, Channel, WarningState
+from early_warnings.choices import EDITABLE_STATES, LEVEL_CHANNELS, Channel, WarningState
 from early_warnings.models import EarlyWarning, WarningRevision
 from timeline.services import append_event
 from zezhou_heat.errors import StateConflict
 from zezhou_heat.fsm import check_transition
 
-EDITABLE = [WarningState.DRAFT, WarningState.REJECTED]
 DRAFT_FIELDS = ["incident", "category", "level", "places", "starts_at", "ends_at", "impact",
                 "watch_for", "measures", "issuing_body", "source", "is_drill"]
 
@@ -31,7 +30,7 @@ def warning_draft_saved(*, actor, warning=None, townships=(), **fields):
         warning = EarlyWarning(drafted_by=actor)
     else:
         warning = _locked(warning)
-        if warning.state not in EDITABLE:
+        if warning.state not in EDITABLE_STATES:
             raise StateConflict(_("Only a draft or a rejected warning can be edited."))
     for name in DRAFT_FIELDS:
         if name in fields:
@@ -48,6 +47,14 @@ def warning_draft_saved(*, actor, warning=None, townships=(), **fields):
     return warning
 
 
+@transaction.atomic
+def warning_drafted_and_submitted(*, actor, warning=None, townships=(), **fields):
+    """Save the draft and submit it, as one step (the draft page's "save and submit", the
+    API's create with `submit`): when submitting is refused, nothing of the draft is saved."""
+    warning = warning_draft_saved(actor=actor, warning=warning, townships=townships, **fields)
+    return warning_submitted(actor=actor, warning=warning)
+
+
 def _check_townships(townships):
     if any(unit.kind != UnitKind.TOWNSHIP for unit in townships):
         raise ValidationError({"townships": _("Only townships of Zezhou County can be named.")})
@@ -62,7 +69,7 @@ def _check_period(starts_at, ends_at):
 def warning_submitted(*, actor, warning):
     warning = _locked(warning)
     missing = warning.missing_elements()
-    if missing and warning.state in EDITABLE:
+    if missing and warning.state in EDITABLE_STATES:
         raise ValidationError({name: _("Required before the warning can be submitted.")
                                for name in missing})
     check_transition(warning.submit, actor, state_label=warning.get_state_display())

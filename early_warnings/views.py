@@ -1,19 +1,19 @@
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from early_warnings import authority, cap, selectors, services
+from early_warnings import cap, selectors, services
 from early_warnings.choices import LEVEL_CHANNELS, WarningState
 from early_warnings.filters import WarningFilter
 from early_warnings.forms import ChannelsForm, LiftForm, ReportUpForm, UpdateForm, WarningForm
 from early_warnings.models import EarlyWarning
 from early_warnings.notice import public_notice
-from zezhou_heat.forms import add_service_errors
+from zezhou_heat.errors import StateConflict
+from zezhou_heat.forms import NoteForm, add_service_errors
 from zezhou_heat.permissions import DRAFT_WARNING, VIEW_WARNINGS
-from zezhou_heat.views import run_action
+from zezhou_heat.views import action_view, conflict_page
 
 may_view = permission_required(VIEW_WARNINGS, raise_exception=True)
 may_draft = permission_required(DRAFT_WARNING, raise_exception=True)
@@ -37,13 +37,14 @@ def draft(request, pk=None):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         townships = data.pop("townships")
+        service = (services.warning_drafted_and_submitted if "submit" in request.POST
+                   else services.warning_draft_saved)
         try:
-            warning = services.warning_draft_saved(actor=request.user, warning=warning,
-                                                   townships=townships, **data)
-            if "submit" in request.POST:
-                services.warning_submitted(actor=request.user, warning=warning)
+            warning = service(actor=request.user, warning=warning, townships=townships, **data)
+        except StateConflict as error:
+            return conflict_page(request, error, back=f"/warnings/{pk}/")  # editing only
         except ValidationError as error:
-            add_service_errors(form, error)  # a saved draft stays: the form now edits it
+            add_service_errors(form, error)  # one transaction: nothing was saved
         else:
             return redirect("early_warnings:detail", pk=warning.pk)
     return render(request, "early_warnings/draft.html", {"form": form, "warning": warning})
@@ -78,39 +79,22 @@ def detail(request, pk):
                                            "townships": warning.townships.all(),
                                            "places": warning.places}),
         "channels_form": ChannelsForm(initial={"channels": warning.channels}),
-        "may_decide": authority.may_decide(warning, request.user),
     })
 
 
-def _warning_action(service, form_class=None):
-    @login_required
-    @require_POST
-    def view(request, pk):
-        warning = get_object_or_404(EarlyWarning, pk=pk)
-        back = request.POST.get("next") or f"/warnings/{pk}/"
-        fields = {}
-        if form_class is not None:
-            form = form_class(request.POST)
-            if not form.is_valid():
-                messages.error(request, " ".join(
-                    f"{form.fields[name].label}: {' '.join(errors)}"
-                    for name, errors in form.errors.items()))
-                return redirect(back)
-            fields = form.cleaned_data
-        elif "note" in request.POST:
-            fields = {"note": request.POST["note"]}
-        return run_action(request, lambda: service(actor=request.user, warning=warning,
-                                                   **fields), back)
-    return view
+def _action(service, form_class=None):
+    return action_view(service, form_class, subject="warning",
+                       load=lambda request, pk: get_object_or_404(EarlyWarning, pk=pk),
+                       back=lambda warning: f"/warnings/{warning.pk}/")
 
 
-submit = _warning_action(services.warning_submitted)
-approve = _warning_action(services.warning_approved)
-reject = _warning_action(services.warning_rejected)
-report_up = _warning_action(services.warning_reported_up, ReportUpForm)
-update = _warning_action(services.warning_updated, UpdateForm)
-channels = _warning_action(services.warning_channels_set, ChannelsForm)
-lift = _warning_action(services.warning_lifted, LiftForm)
+submit = _action(services.warning_submitted)
+approve = _action(services.warning_approved, NoteForm)
+reject = _action(services.warning_rejected, NoteForm)
+report_up = _action(services.warning_reported_up, ReportUpForm)
+update = _action(services.warning_updated, UpdateForm)
+channels = _action(services.warning_channels_set, ChannelsForm)
+lift = _action(services.warning_lifted, LiftForm)
 
 
 @login_required

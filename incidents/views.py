@@ -23,6 +23,7 @@ from incidents.grading import grade_incident, suggest_response_level
 from incidents.models import Incident, Inquiry
 from zezhou_heat.forms import add_service_errors
 from zezhou_heat.permissions import HANDLE_INQUIRIES, REPORT, VIEW_INCIDENTS
+from zezhou_heat.views import page_action
 
 PAGE_SIZE = 25
 may_view = permission_required(VIEW_INCIDENTS, raise_exception=True)
@@ -190,12 +191,8 @@ def status_change(request, pk, transition):
     incident = _visible(request, pk)
     if transition not in ("begin_response", "bring_under_control", "close"):
         raise Http404
-    try:
-        services.incident_status_changed(actor=request.user, incident=incident,
-                                         transition=transition)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    return redirect("incidents:detail", pk=incident.pk)
+    return page_action(request, services.incident_status_changed, back=f"/incidents/{pk}/",
+                       incident=incident, transition=transition)
 
 
 @login_required

@@ -6,8 +6,9 @@ levels. Ending needs the level's authority and at least the authority of whoever
 response ("谁启动、谁负责"): a Level Ⅱ started by a deputy is not ended by the office director.
 These are the `permission` callables of the transitions in response.models."""
 
-from response.choices import CONDITIONS, ResponseLevel
+from response.choices import CONDITIONS, RUNNING_STATES, ResponseLevel
 from zezhou_heat.authority import LevelAuthority
+from zezhou_heat.fsm import allowed_transitions
 from zezhou_heat.permissions import LEVEL_I, LEVEL_II, LEVEL_III, PROPOSE_RESPONSE, RECORD_RESPONSE
 
 LEVEL_PERMISSION = {
@@ -42,3 +43,13 @@ def may_end(response, user):
 
 def all_conditions_confirmed(response):
     return all(response.conditions.get(key) for key, _label in CONDITIONS)
+
+
+def actions(response, user):
+    """What `user` may do to `response` now, hence which buttons its pages show: the
+    transitions django-fsm allows them, plus "record" (on-site headquarters, end conditions),
+    a plain write with the same check as its service."""
+    names = set(allowed_transitions(response, user))
+    if user.has_perm(RECORD) and response.state in RUNNING_STATES:
+        names.add("record")
+    return names

@@ -3,7 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 from incidents.choices import ResponseLevel
 
-__all__ = ["ResponseLevel", "ResponseState", "StartMode", "ChecklistStatus", "CONDITIONS"]
+__all__ = ["ResponseLevel", "ResponseState", "RUNNING_STATES", "StartMode", "ChecklistStatus",
+           "CONDITIONS"]
 
 
 class ResponseState(models.TextChoices):
@@ -12,6 +13,10 @@ class ResponseState(models.TextChoices):
     ACTIVE = "active", _("Active")
     HANDED_OVER = "handed_over", _("Handed over to the city")
     ENDED = "ended", _("Ended")
+
+
+# A response under way: its progress is recorded, its checklist worked, its notices answered.
+RUNNING_STATES = [ResponseState.ACTIVE, ResponseState.HANDED_OVER]
 
 
 class StartMode(models.TextChoices):

@@ -19,10 +19,6 @@ class ProposalForm(forms.Form):
         help_text=_("Level Ⅰ starts all eight. Left empty, the scenario's default groups."))
 
 
-class NoteForm(forms.Form):
-    note = forms.CharField(label=_("Note"), required=False)
-
-
 class LevelChangeForm(forms.Form):
     level = forms.ChoiceField(label=_("New level"), choices=ResponseLevel.choices)
     reason = forms.CharField(label=_("Reason"))
@@ -43,7 +39,7 @@ class HandOverForm(forms.Form):
 
 
 class ConditionForm(forms.Form):
-    condition = forms.ChoiceField(choices=CONDITIONS)
+    condition = forms.ChoiceField(label=_("End condition"), choices=CONDITIONS)
 
 
 class ChecklistForm(forms.Form):

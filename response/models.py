@@ -7,7 +7,14 @@ from directory.models import TaskGroup, Unit
 from incidents.choices import Scenario
 from incidents.models import Deadline, Incident
 from response import authority
-from response.choices import ChecklistStatus, ResponseLevel, ResponseState, StartMode
+from response.choices import (
+    CONDITIONS,
+    RUNNING_STATES,
+    ChecklistStatus,
+    ResponseLevel,
+    ResponseState,
+    StartMode,
+)
 from zezhou_heat.permissions import declared_for
 
 S = ResponseState
@@ -61,6 +68,19 @@ class Response(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self):
         return f"{self.incident} {self.get_level_display()}"
+
+    def actions_for(self, user):
+        """The steps `user` may take now: the buttons the pages show (response.authority)."""
+        return authority.actions(self, user)
+
+    @property
+    def running(self):
+        return self.state in RUNNING_STATES
+
+    @property
+    def end_conditions(self):
+        """The four conditions of §4.10 as (key, label, confirmation or None)."""
+        return [(key, label, self.conditions.get(key)) for key, label in CONDITIONS]
 
     @transition(field=state, source=S.PROPOSED, target=S.ACTIVE,
                 permission=authority.may_start_level)

@@ -15,7 +15,13 @@ from incidents.choices import DeadlineKind, IncidentStatus, ResponseLevel
 from incidents.grading import suggest_response_level
 from incidents.models import Incident
 from response import authority
-from response.choices import CONDITIONS, ChecklistStatus, ResponseState, StartMode
+from response.choices import (
+    CONDITIONS,
+    RUNNING_STATES,
+    ChecklistStatus,
+    ResponseState,
+    StartMode,
+)
 from response.models import ChecklistItem, LevelChange, Notice, PlaybookItem, Response
 from response.plan_data import level_measures
 from timeline.services import append_event
@@ -219,7 +225,7 @@ def response_level_changed(*, actor, response, level, reason):
 def _check_record(actor, response):
     if not actor.has_perm(authority.RECORD):
         raise PermissionDenied(_("Only the headquarters records the response's progress."))
-    if response.state not in (ResponseState.ACTIVE, ResponseState.HANDED_OVER):
+    if response.state not in RUNNING_STATES:
         raise StateConflict(_("Not possible while it is “%(state)s”.") % {
             "state": response.get_state_display()})
 
@@ -320,7 +326,7 @@ def checklist_item_updated(*, actor, item, status, note=""):
         "response__incident", "task_group").get(pk=item.pk)
     if not _may_work_on(actor, item):
         raise PermissionDenied(_("This item belongs to a task group your unit is not in."))
-    if item.response.state not in (ResponseState.ACTIVE, ResponseState.HANDED_OVER):
+    if item.response.state not in RUNNING_STATES:
         raise StateConflict(_("The response is not active."))
     if status not in ChecklistStatus.values:
         raise ValidationError({"status": _("Unknown status.")})

@@ -1,8 +1,5 @@
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
 from directory.models import TaskGroup
@@ -14,12 +11,12 @@ from response.forms import (
     ConditionForm,
     HandOverForm,
     LevelChangeForm,
-    NoteForm,
     ProposalForm,
     SiteHeadquartersForm,
 )
 from response.models import ChecklistItem, Notice
-from zezhou_heat.views import run_action
+from zezhou_heat.forms import NoteForm
+from zezhou_heat.views import action_view, page_action
 
 
 def response_panel(user, incident):
@@ -49,62 +46,24 @@ def _incident_url(response):
 @require_POST
 def propose(request, incident_pk):
     incident = get_object_or_404(incidents_visible_to(request.user), pk=incident_pk)
-    form = ProposalForm(request.POST)
-    back = f"/incidents/{incident.pk}/#response"
-    if not form.is_valid():
-        messages.error(request, _("Choose a level."))
-        return redirect(back)
     service = (services.response_started_directly if request.POST.get("direct")
                else services.response_proposed)
-    return run_action(request, lambda: service(actor=request.user, incident=incident,
-                                         **form.cleaned_data), back)
+    return page_action(request, service, ProposalForm, back=f"/incidents/{incident.pk}/#response",
+                       incident=incident)
 
 
-def _note_action(service):
-    @login_required
-    @require_POST
-    def view(request, pk):
-        response = _response(request, pk)
-        form = NoteForm(request.POST)
-        form.is_valid()
-        return run_action(request, lambda: service(actor=request.user, response=response,
-                                             note=form.cleaned_data.get("note", "")),
-                    request.POST.get("next") or _incident_url(response))
-    return view
+def _action(service, form_class=None):
+    return action_view(service, form_class, subject="response", load=_response,
+                       back=_incident_url)
 
 
-approve = _note_action(services.response_approved)
-reject = _note_action(services.response_rejected)
-
-
-def _form_action(form_class, service):
-    @login_required
-    @require_POST
-    def view(request, pk):
-        response = _response(request, pk)
-        form = form_class(request.POST)
-        if not form.is_valid():
-            messages.error(request, " ".join(
-                f"{form.fields[name].label or name}: {' '.join(errors)}"
-                for name, errors in form.errors.items()))
-            return redirect(_incident_url(response))
-        return run_action(request, lambda: service(actor=request.user, response=response,
-                                             **form.cleaned_data), _incident_url(response))
-    return view
-
-
-change_level = _form_action(LevelChangeForm, services.response_level_changed)
-site_headquarters = _form_action(SiteHeadquartersForm, services.site_headquarters_recorded)
-confirm_condition = _form_action(ConditionForm, services.condition_confirmed)
-hand_over = _form_action(HandOverForm, services.response_handed_over)
-
-
-@login_required
-@require_POST
-def end(request, pk):
-    response = _response(request, pk)
-    return run_action(request, lambda: services.response_ended(actor=request.user, response=response),
-                _incident_url(response))
+approve = _action(services.response_approved, NoteForm)
+reject = _action(services.response_rejected, NoteForm)
+change_level = _action(services.response_level_changed, LevelChangeForm)
+site_headquarters = _action(services.site_headquarters_recorded, SiteHeadquartersForm)
+confirm_condition = _action(services.condition_confirmed, ConditionForm)
+hand_over = _action(services.response_handed_over, HandOverForm)
+end = _action(services.response_ended)
 
 
 @login_required
@@ -117,31 +76,13 @@ def unit_page(request):
     })
 
 
-@login_required
-@require_POST
-def acknowledge(request, pk):
-    notice = get_object_or_404(Notice, pk=pk)
-    return run_action(request, lambda: services.notice_acknowledged(actor=request.user, notice=notice),
-                      _back(request))
-
-
-@login_required
-@require_POST
-def mark_item(request, pk):
-    item = get_object_or_404(ChecklistItem, pk=pk)
-    form = ChecklistForm(request.POST)
-    back = _back(request)
-    if not form.is_valid():
-        messages.error(request, _("Choose a status."))
-        return redirect(back)
-    return run_action(request, lambda: services.checklist_item_updated(
-        actor=request.user, item=item, **form.cleaned_data), back)
-
-
-def _back(request):
-    """Where the unit page or dashboard that posted wants to return: a page of this site."""
-    back = request.POST.get("next", "")
-    if back and url_has_allowed_host_and_scheme(back, {request.get_host()},
-                                                request.is_secure()):
-        return back
+def _unit_page(obj):
     return "/response/unit/"
+
+
+acknowledge = action_view(services.notice_acknowledged, subject="notice",
+                          load=lambda request, pk: get_object_or_404(Notice, pk=pk),
+                          back=_unit_page)
+mark_item = action_view(services.checklist_item_updated, ChecklistForm, subject="item",
+                        load=lambda request, pk: get_object_or_404(ChecklistItem, pk=pk),
+                        back=_unit_page)

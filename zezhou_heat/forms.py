@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 DATETIME_INPUT = {"type": "datetime-local"}
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -6,6 +7,12 @@ DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 def datetime_widget():
     return forms.DateTimeInput(attrs=DATETIME_INPUT, format=DATETIME_FORMAT)
+
+
+class NoteForm(forms.Form):
+    """An optional note with a decision (approve, reject): the pages' NoteSerializer."""
+
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
 
 
 def add_service_errors(form, error):

@@ -4,7 +4,7 @@ authority at all unless asked."""
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
-from django_fsm import can_proceed, has_transition_perm
+from django_fsm import FSMFieldMixin, can_proceed, has_transition_perm
 
 from zezhou_heat.errors import StateConflict
 
@@ -30,3 +30,15 @@ def _may(actor, permission, instance):
     if callable(permission):
         return permission(instance, actor)
     return actor.has_perm(permission)
+
+
+def allowed_transitions(instance, user):
+    """The names of the transitions `user` may run on `instance` now: django-fsm's available
+    user transitions (the state is a source, the conditions hold, the permission, callable or
+    not, allows it) of every FSM field of the model. What decides which buttons a page shows."""
+    names = set()
+    for field in instance._meta.concrete_fields:
+        if isinstance(field, FSMFieldMixin):
+            available = getattr(instance, f"get_available_user_{field.name}_transitions")
+            names.update(transition.name for transition in available(user))
+    return frozenset(names)

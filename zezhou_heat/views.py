@@ -1,18 +1,97 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    FieldDoesNotExist,
+    PermissionDenied,
+    ValidationError,
+)
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from zezhou_heat.errors import StateConflict
 
 
-def run_action(request, action, back):
-    """Run a service for a page: a refusal of authority is a 403 page (PermissionDenied
-    propagates), a wrong state a 409 page, bad input a message on the page it came from."""
+def safe_next(request, default):
+    """Where the page that posted wants to return (`next`), when that is a page of this
+    site; `default` otherwise. Never an address on another host."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return default
+
+
+def page_action(request, service, form_class=None, *, back, **subject):
+    """The one way a page runs a service. The POST is checked by `form_class` (bad input: a
+    message naming the field, on the page it came from, and nothing saved); the service gets
+    the actor, the subject (e.g. `response=…`) and the form's cleaned data only. No authority:
+    the 403 page; the wrong state: the 409 page; any other refusal: a message. Then back to
+    a checked `next`, or to `back`."""
+    back = safe_next(request, back)
+    form, fields = None, {}
+    if form_class is not None:
+        form = form_class(request.POST)
+        if not form.is_valid():
+            messages.error(request, _error_text(form.errors, form, subject))
+            return redirect(back)
+        fields = form.cleaned_data
     try:
-        action()
+        service(actor=request.user, **subject, **fields)
+    except PermissionDenied as error:
+        return render(request, "403.html", {"exception": str(error), "back": back},
+                      status=403)
     except StateConflict as error:
-        return render(request, "409.html", {"message": " ".join(error.messages),
-                                            "back": back}, status=409)
+        return conflict_page(request, error, back)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        errors = error.message_dict if hasattr(error, "error_dict") else {
+            NON_FIELD_ERRORS: error.messages}
+        messages.error(request, _error_text(errors, form, subject))
     return redirect(back)
+
+
+def conflict_page(request, error, back):
+    """The 409 page: the step does not apply in the object's current state, and why."""
+    return render(request, "409.html", {"message": " ".join(error.messages), "back": back},
+                  status=409)
+
+
+def action_view(service, form_class=None, *, subject, load, back):
+    """A login-required, POST-only page action on one object: `load(request, pk)` finds it
+    (404 when the user may not see it), `back(obj)` is where to return by default."""
+
+    @login_required
+    @require_POST
+    def view(request, pk):
+        obj = load(request, pk)
+        return page_action(request, service, form_class, back=back(obj), **{subject: obj})
+
+    return view
+
+
+def _error_text(errors, form, subject):
+    """One message: each field as "Field: what is wrong", named as the form (or else the
+    subject's model) names it."""
+    parts = []
+    for name, texts in errors.items():
+        label = _label(name, form, subject)
+        text = " ".join(str(t) for t in texts)
+        parts.append(_("%(field)s: %(errors)s") % {"field": label, "errors": text}
+                     if label else text)
+    return " ".join(parts)
+
+
+def _label(name, form, subject):
+    if name == NON_FIELD_ERRORS:
+        return ""
+    if form is not None and name in form.fields:
+        return form.fields[name].label or name
+    for obj in subject.values():
+        try:
+            return obj._meta.get_field(name).verbose_name
+        except (AttributeError, FieldDoesNotExist):
+            continue
+    return name
+

@@ -71,6 +71,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "zezhou_heat.context_processors.unread_notifications",
             ],
+            "libraries": {"actions": "zezhou_heat.templatetags.actions"},
         },
     },
 ]
