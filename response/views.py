@@ -1,5 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from directory.models import TaskGroup
@@ -77,7 +78,7 @@ def unit_page(request):
 
 
 def _unit_page(obj):
-    return "/response/unit/"
+    return reverse("response:unit")
 
 
 acknowledge = action_view(services.notice_acknowledged, subject="notice",
