@@ -60,6 +60,8 @@ def pytest_runtest_teardown(item, nextitem):
     """A transactional test (live_server, transactional_db) empties every table when it ends;
     put the plan back at once, committed, so the tests after it find it as they expect."""
     yield
+    if nextitem is None:  # the last test: the test database is gone by now
+        return
     if "transactional_db" not in item.fixturenames and not _marked_transactional(item):
         return
     from pytest_django.plugin import blocking_manager_key
