@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
@@ -114,11 +115,33 @@ def make_user(plan):
     return make
 
 
+class Seeded:
+    """One user per position, each with a signed-in session, made once (see seeded())."""
+
+    def __init__(self):
+        from django.test import Client
+
+        self.users, self.sessions = {}, {}
+        for n, position in enumerate(PositionCode, start=1):
+            self.users[position] = create_user(position, n, prefix="seed-")
+            client = Client()
+            client.force_login(self.users[position])
+            self.sessions[position] = client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    def user(self, position):
+        return self.users[position]
+
+    def log_in(self, client, position):
+        """What client.force_login(user) does, with the session made once instead of per
+        test (a login is some twenty statements: session, last_login, axes' access log)."""
+        client.cookies[settings.SESSION_COOKIE_NAME] = self.sessions[position]
+
+
 @contextmanager
 def seeded(django_db_blocker):
-    """For a class (or module) of matrix tests: one user per position, made once, and
-    whatever the caller writes inside, all in one transaction held open for the class and
-    rolled back after it. Yields users(position) → that position's user.
+    """For a class (or module) of matrix tests: one user per position with a signed-in
+    session, made once, and whatever the caller writes inside, all in one transaction held
+    open for the class and rolled back after it. Yields a Seeded.
 
     Each test of the class runs in a savepoint inside this transaction (pytest-django's
     per-test atomic block nests), so whatever a case writes is rolled back before the next
@@ -127,9 +150,7 @@ def seeded(django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         if not Unit.objects.exists():
             load_plan()
-        made = {position: create_user(position, n, prefix="seed-")
-                for n, position in enumerate(PositionCode, start=1)}
-        yield made.__getitem__
+        yield Seeded()
         transaction.set_rollback(True)
 
 

@@ -72,8 +72,8 @@ class TestTransitionMatrix:
 
     @pytest.fixture(scope="class")
     def world(self, django_db_setup, django_db_blocker):
-        with seeded(django_db_blocker) as users:
-            yield users, {(state, level): warning_in(state, level, users).pk
+        with seeded(django_db_blocker) as seed:
+            yield seed, {(state, level): warning_in(state, level, seed.user).pk
                           for state in STATES for level in ("general", "larger", "major")}
 
     @pytest.mark.parametrize("level", ["general", "larger", "major"])
@@ -81,11 +81,11 @@ class TestTransitionMatrix:
     @pytest.mark.parametrize("transition", list(SOURCE))
     @pytest.mark.parametrize("position", list(PositionCode))
     def test_transition_matrix(self, client, world, position, transition, state, level):
-        users, warnings = world
+        seed, warnings = world
         warning = EarlyWarning.objects.get(pk=warnings[state, level])
         assert warning.state == state and warning.level == level
         events_before = Event.objects.count()
-        client.force_login(users(position))
+        seed.log_in(client, position)  # as client.force_login(seed.user(position))
         answer = client.post(f"/api/warnings/{warning.pk}/{transition}/",
                              body(transition, level), content_type="application/json")
         if not authorised(position, transition, level):

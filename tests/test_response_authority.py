@@ -76,8 +76,8 @@ class TestTransitionMatrix:
 
     @pytest.fixture(scope="class")
     def world(self, django_db_setup, django_db_blocker):
-        with seeded(django_db_blocker) as users:
-            yield users, {(state, level): response_in(state, level, users).pk
+        with seeded(django_db_blocker) as seed:
+            yield seed, {(state, level): response_in(state, level, seed.user).pk
                           for state in STATES for level in ("I", "II", "III")}
 
     @pytest.mark.parametrize("level", ["I", "II", "III"])
@@ -85,11 +85,11 @@ class TestTransitionMatrix:
     @pytest.mark.parametrize("transition", list(SOURCE))
     @pytest.mark.parametrize("position", list(PositionCode))
     def test_transition_matrix(self, client, world, position, transition, state, level):
-        users, responses = world
+        seed, responses = world
         response = Response.objects.get(pk=responses[state, level])
         assert response.state == state and response.level == level
         events_before = Event.objects.count()
-        client.force_login(users(position))
+        seed.log_in(client, position)  # as client.force_login(seed.user(position))
         answer = client.post(f"/api/responses/{response.pk}/{transition}/",
                              body(transition, level), content_type="application/json")
         authorised = RANK.get(position, 0) >= needed_rank(transition, level)
