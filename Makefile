@@ -35,11 +35,13 @@ PYTEST_WORKERS ?= 2
 XDIST = $(if $(filter 0,$(PYTEST_WORKERS)),-p no:xdist,-n $(PYTEST_WORKERS))
 
 test: $(INSTALLED)
+	mkdir -p var
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
 
 # The everyday lane: no browser, no real Celery worker and beat; everything else.
 test-fast: $(INSTALLED)
+	mkdir -p var
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest $(XDIST) -m "not browser and not celery" $(PYTEST_ARGS)
 
