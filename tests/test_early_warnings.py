@@ -14,6 +14,7 @@ from directory.models import Unit
 from early_warnings import cap, services
 from early_warnings.choices import LEVEL_CHANNELS
 from early_warnings.models import EarlyWarning
+from tests.conftest import seeded
 from tests.warning_helpers import complete_draft
 from timeline.models import Event
 
@@ -64,26 +65,39 @@ def authorised(position, transition, level):
     return RANK.get(position, 0) >= NEEDED[level]
 
 
-@pytest.mark.parametrize("level", ["general", "larger", "major"])
-@pytest.mark.parametrize("state", STATES)
-@pytest.mark.parametrize("transition", list(SOURCE))
-@pytest.mark.parametrize("position", list(PositionCode))
-def test_transition_matrix(client, users, position, transition, state, level):
-    warning = warning_in(state, level, users)
-    events_before = Event.objects.count()
-    client.force_login(users(position))
-    answer = client.post(f"/api/warnings/{warning.pk}/{transition}/", body(transition, level),
-                         content_type="application/json")
-    if not authorised(position, transition, level):
-        expected = 403
-    elif state not in SOURCE[transition]:
-        expected = 409
-    else:
-        expected = 200
-    assert answer.status_code == expected, answer.content
-    if expected != 200:
-        assert EarlyWarning.objects.get(pk=warning.pk).state == state
-        assert Event.objects.count() == events_before
+class TestTransitionMatrix:
+    """All 720 cases through the API. The 15 warnings (one per state × level) and the users
+    are written once for the class (conftest.seeded); each case runs in a savepoint that is
+    rolled back, so it meets its warning exactly as warning_in left it."""
+
+    @pytest.fixture(scope="class")
+    def world(self, django_db_setup, django_db_blocker):
+        with seeded(django_db_blocker) as seed:
+            yield seed, {(state, level): warning_in(state, level, seed.user).pk
+                          for state in STATES for level in ("general", "larger", "major")}
+
+    @pytest.mark.parametrize("level", ["general", "larger", "major"])
+    @pytest.mark.parametrize("state", STATES)
+    @pytest.mark.parametrize("transition", list(SOURCE))
+    @pytest.mark.parametrize("position", list(PositionCode))
+    def test_transition_matrix(self, client, world, position, transition, state, level):
+        seed, warnings = world
+        warning = EarlyWarning.objects.get(pk=warnings[state, level])
+        assert warning.state == state and warning.level == level
+        events_before = Event.objects.count()
+        seed.log_in(client, position)  # as client.force_login(seed.user(position))
+        answer = client.post(f"/api/warnings/{warning.pk}/{transition}/",
+                             body(transition, level), content_type="application/json")
+        if not authorised(position, transition, level):
+            expected = 403
+        elif state not in SOURCE[transition]:
+            expected = 409
+        else:
+            expected = 200
+        assert answer.status_code == expected, answer.content
+        if expected != 200:
+            assert EarlyWarning.objects.get(pk=warning.pk).state == state
+            assert Event.objects.count() == events_before
 
 
 @pytest.mark.parametrize("position", list(PositionCode))

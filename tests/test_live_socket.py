@@ -6,6 +6,8 @@ import json
 import time
 
 import pytest
+import redis
+from django.conf import settings
 from django.db import transaction
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
@@ -13,7 +15,7 @@ from websockets.sync.client import connect
 from directory.choices import PositionCode
 from directory.models import Unit
 from tests.incident_helpers import report_incident
-from tests.live_helpers import asgi_server, session_cookie, use_channel_layer
+from tests.live_helpers import asgi_server, session_cookie, use_channel_layer, wait_until
 from timeline.models import Event
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -60,6 +62,13 @@ def refused_status(server, **kwargs):
             return None
     except InvalidStatus as refusal:
         return refusal.response.status_code
+
+
+def subscribed(redis_url):
+    """Whether a process of this test run listens to a push group on this Redis."""
+    prefix = settings.LIVE_CHANNEL_PREFIX
+    return bool(redis.Redis.from_url(redis_url, socket_timeout=1).pubsub_channels(
+        f"{prefix}__group__*"))
 
 
 def seqs_of(incident):
@@ -145,7 +154,8 @@ def test_pushes_resume_when_a_killed_redis_comes_back(private_redis, settings, m
         private_redis.kill()
         time.sleep(1)
         private_redis.start()
-        time.sleep(3)  # the server's subscriber reconnects and subscribes again
+        # The server's subscriber reconnects and subscribes again: wait for that, seen in Redis.
+        assert wait_until(lambda: subscribed(private_redis.url), 15), server.output()
         incident = report_incident(duty)
         received = frames(socket, 3.0)
     assert [(frame["type"], frame["seq"]) for frame in received] == [

@@ -9,7 +9,7 @@ from channels.layers import get_channel_layer
 def test_the_configured_channel_layer_delivers_through_redis(settings, redis_url):
     settings.CHANNEL_LAYERS = {"default": {
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-        "CONFIG": {"hosts": [{"address": redis_url}]},
+        "CONFIG": {"hosts": [{"address": redis_url}], "prefix": settings.LIVE_CHANNEL_PREFIX},
     }}
 
     async def round_trip():

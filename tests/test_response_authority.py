@@ -12,6 +12,7 @@ from directory.models import Unit
 from response import services
 from response.choices import CONDITIONS
 from response.models import Response
+from tests.conftest import seeded
 from tests.incident_helpers import report_incident
 from timeline.models import Event
 
@@ -68,27 +69,40 @@ def needed_rank(transition, level):
     return REQUIRED_RANK[level]
 
 
-@pytest.mark.parametrize("level", ["I", "II", "III"])
-@pytest.mark.parametrize("state", STATES)
-@pytest.mark.parametrize("transition", list(SOURCE))
-@pytest.mark.parametrize("position", list(PositionCode))
-def test_transition_matrix(client, users, position, transition, state, level):
-    response = response_in(state, level, users)
-    events_before = Event.objects.count()
-    client.force_login(users(position))
-    answer = client.post(f"/api/responses/{response.pk}/{transition}/", body(transition, level),
-                         content_type="application/json")
-    authorised = RANK.get(position, 0) >= needed_rank(transition, level)
-    if not authorised:
-        expected = 403
-    elif state not in SOURCE[transition]:
-        expected = 409
-    else:
-        expected = 200
-    assert answer.status_code == expected, answer.content
-    if expected != 200:
-        assert Response.objects.get(pk=response.pk).state == state
-        assert Event.objects.count() == events_before
+class TestTransitionMatrix:
+    """All 600 cases through the API. The 15 responses (one per state × level) and the users
+    are written once for the class (conftest.seeded); each case runs in a savepoint that is
+    rolled back, so it meets its response exactly as response_in left it."""
+
+    @pytest.fixture(scope="class")
+    def world(self, django_db_setup, django_db_blocker):
+        with seeded(django_db_blocker) as seed:
+            yield seed, {(state, level): response_in(state, level, seed.user).pk
+                          for state in STATES for level in ("I", "II", "III")}
+
+    @pytest.mark.parametrize("level", ["I", "II", "III"])
+    @pytest.mark.parametrize("state", STATES)
+    @pytest.mark.parametrize("transition", list(SOURCE))
+    @pytest.mark.parametrize("position", list(PositionCode))
+    def test_transition_matrix(self, client, world, position, transition, state, level):
+        seed, responses = world
+        response = Response.objects.get(pk=responses[state, level])
+        assert response.state == state and response.level == level
+        events_before = Event.objects.count()
+        seed.log_in(client, position)  # as client.force_login(seed.user(position))
+        answer = client.post(f"/api/responses/{response.pk}/{transition}/",
+                             body(transition, level), content_type="application/json")
+        authorised = RANK.get(position, 0) >= needed_rank(transition, level)
+        if not authorised:
+            expected = 403
+        elif state not in SOURCE[transition]:
+            expected = 409
+        else:
+            expected = 200
+        assert answer.status_code == expected, answer.content
+        if expected != 200:
+            assert Response.objects.get(pk=response.pk).state == state
+            assert Event.objects.count() == events_before
 
 
 @pytest.mark.parametrize("level", ["I", "II", "III"])

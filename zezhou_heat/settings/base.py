@@ -138,10 +138,14 @@ DEADLINE_MINUTES = {"written_report": 30, "inquiry_reply": 30,
                     "notice_ack": env.get_int("NOTICE_ACK_MINUTES", 15, minimum=1)}
 DEADLINE_REMINDER_MINUTES = 10
 
+# Every pub/sub channel name in Redis starts with LIVE_CHANNEL_PREFIX. Redis pub/sub ignores
+# the database number, so two installations (or two test runs) sharing one Redis need
+# different prefixes not to receive each other's frames.
+LIVE_CHANNEL_PREFIX = env.get_str("LIVE_CHANNEL_PREFIX", "zezhou")
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-        "CONFIG": {"hosts": [{"address": REDIS_URL}]},
+        "CONFIG": {"hosts": [{"address": REDIS_URL}], "prefix": LIVE_CHANNEL_PREFIX},
     }
 }
 # The live push (command_room.push, command_room.consumers). Each open socket is told the latest
