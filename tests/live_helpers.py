@@ -47,7 +47,7 @@ def wait_until(check, timeout, step=0.1):
 class AsgiServer:
     """Uvicorn in its own process, its output kept for the failure message."""
 
-    def __init__(self, redis_url, **settings):
+    def __init__(self, redis_url, ready_path="/healthz", **settings):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}"
@@ -56,6 +56,7 @@ class AsgiServer:
                "LIVE_CHANNEL_PREFIX": django_settings.LIVE_CHANNEL_PREFIX,
                **{key: str(value) for key, value in settings.items()}}
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        self.ready_path = ready_path
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "zezhou_heat.asgi:application", "--host",
              "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
@@ -75,7 +76,7 @@ class AsgiServer:
         if self.process.poll() is not None:
             return False
         try:
-            with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as response:
+            with urllib.request.urlopen(f"{self.url}{self.ready_path}", timeout=1) as response:
                 return response.status == 200
         except OSError:
             return False

@@ -96,8 +96,14 @@ def database_from_url(url):
         config.setdefault("OPTIONS", {})["pool"] = {
             "min_size": env.get_int("DATABASE_POOL_MIN", 1, minimum=0),
             "max_size": env.get_int("DATABASE_POOL_MAX", 10, minimum=1),
-            "timeout": 10,
+            # How long a request waits for a connection: with the database unreachable, a
+            # request fails after this (a 503 page), not after minutes.
+            "timeout": env.get_int("DATABASE_POOL_TIMEOUT", 5, minimum=1),
         }
+        config["OPTIONS"]["connect_timeout"] = env.get_int("DATABASE_CONNECT_TIMEOUT", 3, minimum=1)
+        statement_ms = env.get_int("DATABASE_STATEMENT_TIMEOUT_MS", 30_000, minimum=0)
+        if statement_ms:
+            config["OPTIONS"]["options"] = f"-c statement_timeout={statement_ms}"
     else:
         config.setdefault("OPTIONS", {})["timeout"] = 20
     return config
