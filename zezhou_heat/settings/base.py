@@ -144,6 +144,12 @@ DEADLINE_MINUTES = {"written_report": 30, "inquiry_reply": 30,
                     "notice_ack": env.get_int("NOTICE_ACK_MINUTES", 15, minimum=1)}
 DEADLINE_REMINDER_MINUTES = 10
 
+# The worker fires the clocks in a thread (incidents/worker.py) and runs tasks in threads, not
+# forked children, so no process inherits another's database sockets. Losing Redis restarts
+# the worker's consumer, retrying for ever; the worker and its clock live on.
+CELERY_WORKER_POOL = "threads"
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+
 # Every pub/sub channel name in Redis starts with LIVE_CHANNEL_PREFIX. Redis pub/sub ignores
 # the database number, so two installations (or two test runs) sharing one Redis need
 # different prefixes not to receive each other's frames.
