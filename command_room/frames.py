@@ -13,6 +13,20 @@ from timeline.kinds import event_label
 from timeline.models import Event
 
 WARNING_TYPE = "early_warnings.earlywarning"
+FRAME_TEXT_MAX = 200  # characters of one text value in a frame: a summary, not the text
+
+
+def summarised(value):
+    """An event's old/new values as a frame carries them: each text cut to FRAME_TEXT_MAX
+    characters (with "…"), so a long report goes to every screen as a line, not whole (the
+    full text is on the incident page and in the database)."""
+    if isinstance(value, str):
+        return value if len(value) <= FRAME_TEXT_MAX else value[:FRAME_TEXT_MAX - 1] + "…"
+    if isinstance(value, dict):
+        return {key: summarised(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [summarised(item) for item in value]
+    return value
 
 
 def alert_of(event):
@@ -70,8 +84,8 @@ def _frame(event, incident, noticed_units, drill_warnings):
         "subject_type": event.subject_type,
         "subject_id": event.subject_id,
         "subject_label": event.subject_label,
-        "old": event.old,
-        "new": event.new,
+        "old": summarised(event.old),
+        "new": summarised(event.new),
         "incident": event.incident_id,
         "township": incident.township_id if incident else None,
         "reporter_unit": incident.reporter_unit_id if incident else None,

@@ -6,9 +6,11 @@ from django.contrib import admin
 from directory import services
 from directory.models import DutyShift, Person, Position, PositionHolding, TaskGroup, Unit
 from zezhou_heat.admin import ReadOnlyAdminMixin
+from zezhou_heat.forms import ModelForm
 
 
 class ServiceAdmin(admin.ModelAdmin):
+    form = ModelForm  # the shared text rule, as on every page
     def save_model(self, request, obj, form, change):
         services.directory_object_saved(actor=request.user, instance=obj)
 

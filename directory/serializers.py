@@ -2,9 +2,10 @@ from rest_framework import serializers
 
 from directory.models import DutyShift, Person, Position, PositionHolding, TaskGroup, Unit
 from directory.validators import normalise_phone
+from zezhou_heat.api import ModelSerializer
 
 
-class UnitSerializer(serializers.ModelSerializer):
+class UnitSerializer(ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
 
     class Meta:
@@ -13,13 +14,13 @@ class UnitSerializer(serializers.ModelSerializer):
                   "duties", "plan_section", "is_demo"]
 
 
-class UnitRefSerializer(serializers.ModelSerializer):
+class UnitRefSerializer(ModelSerializer):
     class Meta:
         model = Unit
         fields = ["id", "code", "short_name"]
 
 
-class TaskGroupSerializer(serializers.ModelSerializer):
+class TaskGroupSerializer(ModelSerializer):
     lead_unit = UnitRefSerializer(read_only=True)
     member_units = UnitRefSerializer(many=True, read_only=True)
 
@@ -29,7 +30,7 @@ class TaskGroupSerializer(serializers.ModelSerializer):
                   "duties"]
 
 
-class HoldingSerializer(serializers.ModelSerializer):
+class HoldingSerializer(ModelSerializer):
     position = serializers.SlugRelatedField(slug_field="code", read_only=True)
     position_name = serializers.CharField(source="position.__str__", read_only=True)
     unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -39,7 +40,7 @@ class HoldingSerializer(serializers.ModelSerializer):
         fields = ["position", "position_name", "unit"]
 
 
-class PersonSerializer(serializers.ModelSerializer):
+class PersonSerializer(ModelSerializer):
     unit = serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.all())
     holdings = HoldingSerializer(many=True, read_only=True)
     positions = serializers.SlugRelatedField(
@@ -60,7 +61,7 @@ class PersonSerializer(serializers.ModelSerializer):
         return normalise_phone(value)
 
 
-class DutyShiftSerializer(serializers.ModelSerializer):
+class DutyShiftSerializer(ModelSerializer):
     unit = serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.all())
     person_name = serializers.CharField(source="person.name", read_only=True)
 

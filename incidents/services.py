@@ -206,6 +206,9 @@ def upward_report_recorded(*, actor, incident, recipient, channel, sent_at,
     _check_may_handle_inquiries(actor)
     if sent_at > timezone.now() + CLOCK_SKEW:
         raise ValidationError({"sent_at": _("The time it was sent cannot be in the future.")})
+    if report is not None and report.incident_id != incident.pk:
+        raise ValidationError({"report": _("The report passed up must be one of this "
+                                           "incident's reports.")})
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     level = RECIPIENT_LEVEL[recipient]
     below = [r for r, lvl in RECIPIENT_LEVEL.items() if lvl == level - 1]

@@ -3,7 +3,11 @@ import time
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils import translation
+from django.utils.translation import gettext as _
+
+from zezhou_heat import text
 
 SESSION_AUTH_AT = "auth_at"
 SESSION_SEEN_AT = "seen_at"
@@ -56,3 +60,35 @@ class ChosenLanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class ControlCharactersMiddleware:
+    """The shared text rule (zezhou_heat.text) for what arrives in the address: a control
+    character (NUL above all, which PostgreSQL refuses in any text and so turned a filter or
+    a code into a 500) in the path or in a query parameter is a 400 naming the parameter
+    (`path` for the path), before any view looks it up. Bodies are checked by the forms and
+    serializers, field by field."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        errors = {}
+        if found := text.refused_in(request.path_info):
+            errors["path"] = found
+        for key, values in request.GET.lists():
+            if found := text.refused_anywhere([key, *values]):
+                errors[text.printable(key)] = found
+        if errors:
+            return self._refused(request, errors)
+        return self.get_response(request)
+
+    @staticmethod
+    def _refused(request, errors):
+        messages = {name: [str(text.MESSAGE) % {"found": ", ".join(found)}]
+                    for name, found in errors.items()}
+        if request.path_info.startswith("/api/"):
+            return JsonResponse(messages, status=400, json_dumps_params={"ensure_ascii": False})
+        lines = [_("%(field)s: %(errors)s") % {"field": name, "errors": " ".join(texts)}
+                 for name, texts in messages.items()]
+        return HttpResponseBadRequest("\n".join(lines), content_type="text/plain; charset=utf-8")
