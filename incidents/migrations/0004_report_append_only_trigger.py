@@ -29,6 +29,6 @@ def run_on_postgresql(sql):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("incidents", "0002_alter_deadline_kind")]
+    dependencies = [("incidents", "0003_text_limits")]
 
     operations = [migrations.RunPython(run_on_postgresql(CREATE), run_on_postgresql(DROP))]
