@@ -44,6 +44,8 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin,
     filterset_class = PersonFilter
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no user
+            return Person.objects.none()
         return selectors.people(self.request.user)
 
     def perform_create(self, serializer):

@@ -39,6 +39,8 @@ class PhoneBook:
     def of(cls, user):
         if user.has_perm(VIEW_ALL_MOBILES):
             return cls(everything=True)
+        if not user.is_authenticated:
+            return cls(everything=False)
         units = set(PositionHolding.objects.filter(person__user=user, unit__isnull=False)
                     .values_list("unit_id", flat=True))
         units |= set(Person.objects.filter(user=user).values_list("unit_id", flat=True))

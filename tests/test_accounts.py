@@ -36,6 +36,7 @@ def change_form(user, **overrides):
 
 def test_the_administrator_cannot_make_himself_superuser_in_the_admin(admin_client):
     client, admin = admin_client
+    assert client.get("/admin/auth/user/").status_code == 200
     page = client.get(f"/admin/auth/user/{admin.pk}/change/").content.decode()
     assert 'name="is_superuser"' not in page and 'name="user_permissions"' not in page
     client.post(f"/admin/auth/user/{admin.pk}/change/", change_form(admin, first_name="管理"))
