@@ -50,6 +50,23 @@ def texts_of(event):
     return texts
 
 
+# A frame goes to every screen that shows its kind (the wall, member units, phones): it never
+# carries a mobile number, whoever watches. The number itself stays in the timeline (audit) and
+# the directory shows it to those who may see it (directory.selectors.PhoneBook).
+MOBILE_FIELDS = {"directory.person.": ("mobile",)}
+HIDDEN = "***"
+
+
+def _without_mobiles(event, payload):
+    if not payload:
+        return payload
+    for prefix, fields in MOBILE_FIELDS.items():
+        if event.kind.startswith(prefix):
+            return {key: (HIDDEN if key in fields and value else value)
+                    for key, value in payload.items()}
+    return payload
+
+
 def frames_of(events):
     """Frames for events, in their order, with three queries whatever their number."""
     events = list(events)
@@ -84,8 +101,8 @@ def _frame(event, incident, noticed_units, drill_warnings):
         "subject_type": event.subject_type,
         "subject_id": event.subject_id,
         "subject_label": event.subject_label,
-        "old": summarised(event.old),
-        "new": summarised(event.new),
+        "old": summarised(_without_mobiles(event, event.old)),
+        "new": summarised(_without_mobiles(event, event.new)),
         "incident": event.incident_id,
         "township": incident.township_id if incident else None,
         "reporter_unit": incident.reporter_unit_id if incident else None,

@@ -47,12 +47,23 @@ class PersonSerializer(ModelSerializer):
         slug_field="code", queryset=Position.objects.all(), many=True, write_only=True,
         required=False)
     on_duty = serializers.BooleanField(read_only=True)
+    mobile_hidden = serializers.BooleanField(
+        read_only=True, help_text="The person has a mobile number this user may not see "
+                                  "(`mobile` is then empty): call the unit's duty phone")
 
     class Meta:
         model = Person
-        fields = ["id", "name", "unit", "title", "mobile", "office_phone", "holdings",
-                  "positions", "on_duty"]
+        fields = ["id", "name", "unit", "title", "mobile", "mobile_hidden", "office_phone",
+                  "holdings", "positions", "on_duty"]
         validators = []  # uniqueness is checked by the service, with the field named
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # directory.selectors.people(viewer) says which numbers this user sees; anything
+        # else shows none.
+        data["mobile"] = getattr(instance, "shown_mobile", "")
+        data["mobile_hidden"] = getattr(instance, "mobile_hidden", bool(instance.mobile))
+        return data
 
     def validate_mobile(self, value):
         return normalise_phone(value)

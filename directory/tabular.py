@@ -53,7 +53,7 @@ def person_row(person):
         "name": person.name,
         "title": person.title,
         "positions": "、".join(holdings),
-        "mobile": person.mobile,
+        "mobile": getattr(person, "shown_mobile", ""),  # selectors.people(viewer) decides
         "office_phone": person.office_phone,
         "on_duty": str(_("Yes")) if getattr(person, "on_duty", False) else "",
     }
