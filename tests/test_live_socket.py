@@ -2,8 +2,11 @@
 Who may connect, what each user receives, one frame per event after commit, and sockets
 closed when their session ends or their user is deactivated."""
 
+import http.client
 import json
+import re
 import time
+from urllib.parse import urlencode
 
 import pytest
 import redis
@@ -14,6 +17,7 @@ from websockets.sync.client import connect
 
 from directory.choices import PositionCode
 from directory.models import Unit
+from tests.conftest import PASSWORD
 from tests.incident_helpers import report_incident
 from tests.live_helpers import asgi_server, session_cookie, use_channel_layer, wait_until
 from timeline.models import Event
@@ -160,3 +164,30 @@ def test_pushes_resume_when_a_killed_redis_comes_back(private_redis, settings, m
         received = frames(socket, 3.0)
     assert [(frame["type"], frame["seq"]) for frame in received] == [
         ("event", seq) for seq in seqs_of(incident)]
+
+
+def login_status(server, username, password, forwarded_for):
+    """POST the login form to the running server, as a client writing X-Forwarded-For."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    connection.request("GET", "/accounts/login/")
+    form = connection.getresponse()
+    cookie = form.getheader("Set-Cookie").split(";")[0]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.read().decode())[1]
+    connection.request("POST", "/accounts/login/", urlencode(
+        {"username": username, "password": password, "csrfmiddlewaretoken": token}),
+        {"Cookie": cookie, "X-Forwarded-For": forwarded_for,
+         "Content-Type": "application/x-www-form-urlencoded"})
+    status = connection.getresponse().status
+    connection.close()
+    return status
+
+
+def test_the_shipped_server_does_not_take_the_client_address_from_the_client(
+        server, make_user):
+    """Uvicorn run with the Dockerfile's options: rotating X-Forwarded-For does not walk
+    around the login limit (the address is the peer's unless it is a trusted proxy)."""
+    user = make_user(PositionCode.COMMANDER)
+    statuses = [login_status(server, user.username, "wrong-password", f"198.51.100.{n}")
+                for n in range(1, 6)]
+    assert statuses == [200] * 4 + [429]
+    assert login_status(server, user.username, PASSWORD, "198.51.100.6") == 429
