@@ -135,6 +135,30 @@ def test_the_heartbeat_tells_the_latest_sequence_number(server, make_user):
     assert beats and beats[-1]["seq"] == seqs_of(incident)[-1]
 
 
+def test_the_session_limits_of_pages_hold_for_sockets(server, make_user):
+    """30 idle minutes or 12 hours in all: refused on connect, and an open socket closed when
+    its session goes idle (one test: each live test costs a database flush)."""
+    def session_of(signed_in_ago, seen_ago):
+        client, cookie = session_cookie(make_user(PositionCode.DUTY_OFFICER))
+        session = client.session
+        session["auth_at"] = int(time.time()) - signed_in_ago
+        session["seen_at"] = int(time.time()) - seen_ago
+        session.save()
+        return session, cookie
+
+    _idle, idle_cookie = session_of(31 * 60, 31 * 60)
+    _old, old_cookie = session_of(13 * 3600, 0)
+    assert refused_status(server, cookie=idle_cookie) == 403
+    assert refused_status(server, cookie=old_cookie) == 403
+    session, cookie = session_of(60, 0)
+    with opened(server, cookie=cookie) as socket:
+        session["seen_at"] = int(time.time()) - 31 * 60
+        session.save()
+        with pytest.raises(ConnectionClosed) as closed:
+            frames(socket, 5.0, types=())
+    assert closed.value.rcvd.code == 4401
+
+
 @pytest.mark.parametrize("ending", ["log out", "deactivate"])
 def test_a_socket_closes_when_its_session_ends(server, make_user, ending):
     duty = make_user(PositionCode.DUTY_OFFICER)
