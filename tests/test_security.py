@@ -131,6 +131,24 @@ def test_attempts_during_the_cool_off_do_not_restart_it(client, make_user):
     assert attempt(client, user.username, PASSWORD).status_code == 302
 
 
+def test_demo_accounts_in_the_database_do_not_sign_in_under_production_settings(
+        client, plan, settings):
+    from django.contrib.auth import get_user_model
+
+    from directory.demo import DEMO_PASSWORD
+
+    # The quick start's accounts (as load_demo makes them), in a database production serves.
+    for username in ("commander", "admin"):
+        get_user_model().objects.create_user(username, password=DEMO_PASSWORD)
+    settings.DEMO_ACCOUNTS_ENABLED = False
+    assert attempt(client, "commander", DEMO_PASSWORD).status_code == 200  # the form again
+    assert "_auth_user_id" not in client.session
+    assert client.post("/api/auth/token/", {"username": "admin", "password": DEMO_PASSWORD},
+                       REMOTE_ADDR="10.0.0.3").status_code == 400
+    settings.DEMO_ACCOUNTS_ENABLED = True  # the quick start itself
+    assert attempt(client, "commander", DEMO_PASSWORD, address="10.0.0.2").status_code == 302
+
+
 def test_a_session_ends_after_30_idle_minutes(client, make_user):
     client.force_login(make_user("duty_officer"))
     assert client.get("/directory/").status_code == 200

@@ -165,6 +165,7 @@ LIVE_PUBLISH_PAUSE_SECONDS = env.get_int("LIVE_PUBLISH_PAUSE_SECONDS", 5, minimu
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "directory.backends.DemoPasswordRefusedBackend",
     "django.contrib.auth.backends.ModelBackend",
     "directory.backends.PositionPermissionBackend",
 ]
