@@ -1,7 +1,9 @@
 """A real Uvicorn serving the ASGI application (HTTP and WebSockets) against the test
 database, for the live-push tests; pytest-django's live_server speaks WSGI only."""
 
+import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -27,6 +29,22 @@ def database_url():
         return f"sqlite:///{settings['NAME']}"
     host, port = settings["HOST"] or "127.0.0.1", settings["PORT"] or 5432
     return f"postgres://{settings['USER']}@{host}:{port}/{settings['NAME']}"
+
+
+def shipped_uvicorn_options():
+    """The Uvicorn options of the Dockerfile's command, less --host and --port: the tests
+    serve the application the way production does (proxy headers included)."""
+    dockerfile = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    command = json.loads(re.search(r"^CMD (\[.*\])$", dockerfile, re.MULTILINE).group(1))
+    options = command[command.index("zezhou_heat.asgi:application") + 1:]
+    kept = []
+    while options:
+        option = options.pop(0)
+        if option in ("--host", "--port"):
+            options.pop(0)
+        else:
+            kept.append(option)
+    return kept
 
 
 def free_port():
@@ -59,7 +77,8 @@ class AsgiServer:
         self.ready_path = ready_path
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "zezhou_heat.asgi:application", "--host",
-             "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
+             "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
+             *shipped_uvicorn_options()],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             start_new_session=True)
         self.lines = []

@@ -32,15 +32,24 @@ class SessionLimitsMiddleware:
     @staticmethod
     def _expired(session):
         now = int(time.time())
-        auth_at = session.setdefault(SESSION_AUTH_AT, now)
+        session.setdefault(SESSION_AUTH_AT, now)
+        if limits_passed(session, now):
+            return True
         seen_at = session.get(SESSION_SEEN_AT, now)
-        if now - auth_at > settings.SESSION_ABSOLUTE_SECONDS:
-            return True
-        if now - seen_at > settings.SESSION_IDLE_SECONDS:
-            return True
         if SESSION_SEEN_AT not in session or now - seen_at >= SEEN_WRITE_INTERVAL:
             session[SESSION_SEEN_AT] = now
         return False
+
+
+def limits_passed(session, now=None):
+    """Whether this session (a mapping) is past the idle or the absolute limit; read only.
+    Pages and the API check it on every request, the live socket on connect and every
+    LIVE_SESSION_CHECK_SECONDS (command_room.consumers)."""
+    now = int(time.time()) if now is None else now
+    auth_at, seen_at = session.get(SESSION_AUTH_AT), session.get(SESSION_SEEN_AT)
+    if auth_at is not None and now - auth_at > settings.SESSION_ABSOLUTE_SECONDS:
+        return True
+    return seen_at is not None and now - seen_at > settings.SESSION_IDLE_SECONDS
 
 
 class ChosenLanguageMiddleware:

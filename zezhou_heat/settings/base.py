@@ -6,6 +6,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from zezhou_heat import env
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "zezhou_heat.proxies.TrustedProxyMiddleware",
     "zezhou_heat.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -176,6 +178,7 @@ LIVE_PUBLISH_PAUSE_SECONDS = env.get_int("LIVE_PUBLISH_PAUSE_SECONDS", 5, minimu
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "directory.backends.DemoPasswordRefusedBackend",
     "django.contrib.auth.backends.ModelBackend",
     "directory.backends.PositionPermissionBackend",
 ]
@@ -203,7 +206,15 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env.get_int("PROXY_COUNT", 0, minimum=0) or None
+# The cool-off runs from the fifth failure: attempts refused during it do not restart it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The client's address, from X-Forwarded-For only when the peer is one of TRUSTED_PROXIES
+# (zezhou_heat.proxies; none by default: the address is the peer's).
+AXES_CLIENT_IP_CALLABLE = "zezhou_heat.proxies.client_address"
+TRUSTED_PROXIES = env.get_networks("TRUSTED_PROXIES", [])
+if env.get_str("PROXY_COUNT"):
+    raise ImproperlyConfigured("PROXY_COUNT is no longer read: list the reverse proxies' "
+                               "addresses in TRUSTED_PROXIES instead.")
 AXES_VERBOSE = False
 
 # --- language and time -------------------------------------------------------------------
