@@ -14,6 +14,7 @@ from incidents import clocks
 from incidents.choices import DeadlineKind, IncidentStatus, ResponseLevel
 from incidents.grading import suggest_response_level
 from incidents.models import Incident
+from incidents.services import incident_status_followed
 from response import authority
 from response.choices import (
     CONDITIONS,
@@ -143,10 +144,11 @@ def _activate(actor, response, mode):
     groups = list(response.task_groups.all())
     _add_playbook_items(response, groups)
     notices = _send_notices(response, groups, now)
-    incident = response.incident
-    if incident.status == IncidentStatus.REPORTED:
-        incident.begin_response()
-        incident.save()
+    # Before the response's own event: the incident is locked before the timeline, as a
+    # report filed on it locks them, so the two never wait on each other.
+    incident = incident_status_followed(actor=actor, incident=response.incident,
+                                        transition="begin_response")
+    response.incident = incident
     leaders = (users_with_permission(authority.LEVEL_PERMISSION[ResponseLevel.LEVEL_II])
                if response.level == ResponseLevel.LEVEL_III else [])
     append_event(actor=actor, kind="response.started", subject=response, incident=incident,
@@ -286,10 +288,9 @@ def response_ended(*, actor, response):
     response.end()
     response.ended_by, response.ended_at = actor, timezone.now()
     response.save()
-    incident = response.incident
-    if incident.status == IncidentStatus.RESPONDING:
-        incident.bring_under_control()
-        incident.save()
+    incident = incident_status_followed(actor=actor, incident=response.incident,
+                                        transition="bring_under_control")
+    response.incident = incident
     append_event(actor=actor, kind="response.ended", subject=response, incident=incident,
                  new={"level": response.level})
     return response

@@ -12,12 +12,13 @@ from django.utils import timezone
 
 from directory.choices import PositionCode
 from directory.models import TaskGroup, Unit
+from incidents import services as incident_services
 from incidents.clocks import sweep_deadlines
 from incidents.models import Deadline
 from response import services
 from response.choices import CONDITIONS
 from response.models import ChecklistItem, Notice, PlaybookItem, Response
-from tests.incident_helpers import report_incident
+from tests.incident_helpers import figures_of, report_incident
 from timeline.models import Event, Notification
 from zezhou_heat.errors import StateConflict
 
@@ -185,6 +186,49 @@ def test_commander_inbox_shows_only_what_their_authority_decides(people, client)
     assert client.get("/response/inbox/").context["proposals"] == []
     client.force_login(people[P.COMMANDER])
     assert [r.pk for r in client.get("/response/inbox/").context["proposals"]] == [level_one.pk]
+
+
+def report_between_read_and_write(monkeypatch, duty):
+    """A continuation report (3 deaths: 较大) filed after the response step has read the
+    response and its incident and before it writes: the moment another person's report
+    commits in between."""
+    real = services.check_transition
+
+    def check_then_report(bound_method, *args, **kwargs):
+        incident = bound_method.__self__.incident
+        incident_services.continuation_report_filed(
+            actor=duty, incident=incident, summary="发现3人死亡", measures="",
+            figures=figures_of(incident, deaths=3))
+        return real(bound_method, *args, **kwargs)
+
+    monkeypatch.setattr(services, "check_transition", check_then_report)
+
+
+def test_approving_keeps_a_report_filed_meanwhile_and_records_the_status(people, monkeypatch):
+    duty = people[P.DUTY_OFFICER]
+    incident = report_incident(duty)
+    response = services.response_proposed(actor=duty, incident=incident, level="II",
+                                          reason="需要")
+    report_between_read_and_write(monkeypatch, duty)
+    services.response_approved(actor=people[P.DEPUTY_COMMANDER], response=response)
+    incident.refresh_from_db()
+    assert (incident.status, incident.deaths, incident.grade) == ("responding", 3, "larger")
+    change = Event.objects.get(kind="incident.status_changed", incident=incident)
+    assert (change.old, change.new) == ({"status": "reported"}, {"status": "responding"})
+
+
+def test_ending_keeps_a_report_filed_meanwhile_and_records_the_status(people, monkeypatch):
+    response = approved(people, "II")
+    for key, _label in CONDITIONS:
+        services.condition_confirmed(actor=people[P.DUTY_OFFICER], response=response,
+                                     condition=key)
+    report_between_read_and_write(monkeypatch, people[P.DUTY_OFFICER])
+    services.response_ended(actor=people[P.DEPUTY_COMMANDER], response=response)
+    incident = response.incident
+    incident.refresh_from_db()
+    assert (incident.status, incident.deaths, incident.grade) == ("under_control", 3, "larger")
+    assert list(Event.objects.filter(kind="incident.status_changed", incident=incident)
+                .values_list("new__status", flat=True)) == ["responding", "under_control"]
 
 
 def race_approvals(response, *approvers):
