@@ -15,7 +15,7 @@ class DeadlineSerializer(serializers.ModelSerializer):
     class Meta:
         model = Deadline
         fields = ["id", "kind", "inquiry", "starts_at", "due_at", "remind_at", "reminded_at",
-                  "met_at", "overdue_at", "state"]
+                  "met_at", "overdue_at", "cancelled_at", "state"]
 
 
 class ReportSerializer(serializers.ModelSerializer):

@@ -170,6 +170,62 @@ def test_hand_over_to_the_city_is_recorded(people):
     services.checklist_item_updated(actor=people[P.DUTY_OFFICER], item=item, status="done")
 
 
+def end(people, response, actor):
+    for key, _label in CONDITIONS:
+        services.condition_confirmed(actor=people[P.DUTY_OFFICER], response=response,
+                                     condition=key)
+    services.response_ended(actor=actor, response=response)
+
+
+@pytest.mark.parametrize("step", ["ended", "handed_over"])
+def test_ending_or_handing_over_settles_the_notice_clocks(people, make_user, client, step):
+    """A Level Ⅰ ended (or handed over to the city) before its units acknowledged: when the
+    15 minutes have passed, no notice goes overdue, nobody is alerted, and the liaisons are
+    no longer asked to acknowledge."""
+    response = approved(people, "I")
+    acknowledged = response.notices.get(unit__code="fire")
+    services.notice_acknowledged(actor=make_user(P.UNIT_LIAISON, unit_code="fire"),
+                                 notice=acknowledged)
+    if step == "ended":
+        end(people, response, people[P.COMMANDER])
+    else:
+        services.response_handed_over(actor=people[P.COMMANDER], response=response,
+                                      to="晋城市供热应急指挥部", at=timezone.now())
+    alerts_before = Notification.objects.count()
+    assert sweep_deadlines(timezone.now() + timedelta(minutes=16)) == (0, 0)
+    assert not Event.objects.filter(kind__in=["deadline.overdue", "deadline.reminder"]).exists()
+    assert Notification.objects.count() == alerts_before
+    assert Deadline.objects.get(notice=acknowledged).state == "met"  # a met clock stays met
+    assert {d.state for d in Deadline.objects.filter(notice__response=response)
+            .exclude(notice=acknowledged)} == {"cancelled"}
+
+    liaison = make_user(P.UNIT_LIAISON, unit_code="gaj")
+    client.force_login(liaison)
+    for page in ("/response/unit/", "/command/unit/"):
+        html = client.get(page).content.decode()
+        assert "response:acknowledge" not in html and "/acknowledge/" not in html, page
+    notice = response.notices.get(unit__code="gaj")
+    answer = client.post(f"/api/notices/{notice.pk}/acknowledge/")
+    assert answer.status_code == 409
+    client.force_login(people[P.DUTY_OFFICER])
+    html = client.get(f"/incidents/{response.incident_id}/").content.decode()
+    assert "clock-overdue" not in html
+
+
+def test_a_notice_overdue_before_the_end_keeps_its_mark_and_stops_alerting(people):
+    response = approved(people, "II")
+    sweep_deadlines(timezone.now() + timedelta(minutes=16))
+    overdue = Event.objects.filter(kind="deadline.overdue").count()
+    assert overdue == response.notices.count()
+    end(people, response, people[P.DEPUTY_COMMANDER])
+    sweep_deadlines(timezone.now() + timedelta(minutes=30))
+    notice_clocks = Deadline.objects.filter(notice__response=response)
+    assert Event.objects.filter(kind="deadline.overdue", subject_id__in=[
+        str(pk) for pk in notice_clocks.values_list("pk", flat=True)]).count() == overdue
+    assert not notice_clocks.filter(overdue_at__isnull=True).exists()  # the mark is history
+    assert not Deadline.objects.overdue().filter(notice__response=response).exists()
+
+
 def test_site_headquarters_is_recorded(people):
     response = approved(people, "II")
     services.site_headquarters_recorded(actor=people[P.DUTY_OFFICER], response=response,
