@@ -2,22 +2,26 @@
 acknowledge on the deadline machinery, the level's measures and the scenario's playbook as a
 checklist, the history of levels, ending, and two approvers at the same moment."""
 
-import threading
+import json
+import os
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django.utils import timezone
 
 from directory.choices import PositionCode
-from directory.models import TaskGroup, Unit
+from directory.models import TaskGroup
 from incidents import services as incident_services
 from incidents.clocks import sweep_deadlines
 from incidents.models import Deadline
 from response import services
 from response.choices import CONDITIONS
-from response.models import ChecklistItem, Notice, PlaybookItem, Response
+from response.models import Notice, PlaybookItem, Response
+from tests.approval_race import approval_rounds
 from tests.incident_helpers import figures_of, report_incident
 from timeline.models import Event, Notification
 from zezhou_heat.errors import StateConflict
@@ -287,42 +291,28 @@ def test_ending_keeps_a_report_filed_meanwhile_and_records_the_status(people, mo
                 .values_list("new__status", flat=True)) == ["responding", "under_control"]
 
 
-def race_approvals(response, *approvers):
-    """Each approver approves in a thread of its own, released at the same instant."""
-    barrier = threading.Barrier(len(approvers))
-    outcomes = []
-
-    def approve(actor):
-        barrier.wait()
-        try:
-            services.response_approved(actor=actor, response=response)
-            outcomes.append("ok")
-        except Exception as error:  # the loser: a state conflict
-            outcomes.append(type(error).__name__)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=approve, args=(actor,)) for actor in approvers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
+EXPECTED_ROUND = {"approvals": ["StateConflict", "ok"], "sweep": "ok", "starts": 1,
+                  "measures": 7}
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_approvers_at_the_same_moment_one_wins(make_user):
     """Repeated 50 times: a commander and a deputy approve the same Level Ⅱ proposal in
-    parallel threads; exactly one succeeds and exactly one start is on the timeline."""
-    duty, commander, deputy = (make_user(P.DUTY_OFFICER), make_user(P.COMMANDER),
-                               make_user(P.DEPUTY_COMMANDER))
-    for _ in range(50):
-        incident = report_incident(duty, township=Unit.objects.get(code="tw_xiacun"))
-        response = services.response_proposed(actor=duty, incident=incident, level="II",
-                                              reason="需要")
-        outcomes = race_approvals(response, commander, deputy)
-        assert sorted(outcomes) == ["StateConflict", "ok"]
-        assert Event.objects.filter(kind="response.started",
-                                    subject_id=str(response.pk)).count() == 1
-        assert ChecklistItem.objects.filter(response=response, is_measure=True).count() == 7
+    parallel threads, while the deadline sweep runs; exactly one succeeds, the other is told
+    of the conflict (409), and exactly one start is on the timeline."""
+    rounds = approval_rounds(make_user(P.DUTY_OFFICER), make_user(P.COMMANDER),
+                             make_user(P.DEPUTY_COMMANDER), 50)
+    assert rounds == [EXPECTED_ROUND] * 50
+
+
+def test_two_approvers_at_the_same_moment_one_wins_on_the_quick_start_s_sqlite(tmp_path):
+    """The same race, 10 times, on the embedded default: a fresh SQLite database with the
+    quick start's settings, in a process of its own. Before, 10 of 10 rounds answered
+    "database is locked" (a 500) instead of one approval and one conflict."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.approval_race", str(tmp_path / "db.sqlite3"), "10"],
+        cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "LIVE_CHANNEL_PREFIX": f"zezhou-sqlite-race-{os.getpid()}"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout.splitlines()[-1]) == [EXPECTED_ROUND] * 10

@@ -98,8 +98,18 @@ def database_from_url(url):
             "max_size": env.get_int("DATABASE_POOL_MAX", 10, minimum=1),
             "timeout": 10,
         }
-    else:
-        config.setdefault("OPTIONS", {})["timeout"] = 20
+    elif config["ENGINE"] == "django.db.backends.sqlite3":
+        # The embedded quick start, for one county's load: writers queue instead of failing.
+        # A transaction takes the write lock when it begins (IMMEDIATE), so two people acting
+        # at once never both read and then both try to write, which SQLite can only refuse
+        # ("database is locked") however long the busy timeout; the second waits up to
+        # `timeout` seconds, then reads what the first committed (as SELECT … FOR UPDATE does
+        # on PostgreSQL). WAL lets pages read while someone writes; NORMAL is safe with WAL.
+        config.setdefault("OPTIONS", {}).update({
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        })
     return config
 
 
