@@ -35,6 +35,12 @@ def broker_at(settings):
     original = app.conf.broker_url
     yield point
     point(original)
+    from channels.layers import channel_layers
+
+    from command_room import push
+
+    channel_layers.backends = {}  # not the stopped Redis's layer for the next test
+    push._paused_until = 0.0
 
 
 def test_writes_go_on_while_redis_hangs(client, make_user, settings, private_redis, broker_at,
