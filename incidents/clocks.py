@@ -42,7 +42,15 @@ def _wake_the_workers_clocks():
 
 def meet(deadline, moment):
     """Conditional: the first report that meets a clock stops it; later ones change nothing."""
-    Deadline.objects.filter(pk=deadline.pk, met_at__isnull=True).update(met_at=moment)
+    Deadline.objects.unsettled().filter(pk=deadline.pk).update(met_at=moment)
+
+
+def settle(deadlines, moment):
+    """Stop clocks nobody needs to meet any more (the response that started them ended or was
+    handed over): each still unmet is marked cancelled, so the sweep and the fast path never
+    fire it, reminder or overdue alike. Conditional, so a clock met meanwhile stays met.
+    Returns how many were settled."""
+    return deadlines.unsettled().update(cancelled_at=moment)
 
 
 FAST_PATH_PAUSE = 30  # seconds without trying the broker after it failed once

@@ -223,10 +223,16 @@ class Inquiry(models.Model):
 
 class DeadlineQuerySet(models.QuerySet):
     def open(self):
-        return self.filter(met_at__isnull=True, overdue_at__isnull=True)
+        return self.filter(met_at__isnull=True, overdue_at__isnull=True,
+                           cancelled_at__isnull=True)
 
     def overdue(self):
-        return self.filter(met_at__isnull=True, overdue_at__isnull=False)
+        return self.filter(met_at__isnull=True, overdue_at__isnull=False,
+                           cancelled_at__isnull=True)
+
+    def unsettled(self):
+        """Neither met nor cancelled: still asking someone for something, overdue or not."""
+        return self.filter(met_at__isnull=True, cancelled_at__isnull=True)
 
 
 class Deadline(models.Model):
@@ -245,6 +251,10 @@ class Deadline(models.Model):
     reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
     met_at = models.DateTimeField(_("met at"), null=True, blank=True)
     overdue_at = models.DateTimeField(_("marked overdue at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(
+        _("no longer needed since"), null=True, blank=True,
+        help_text=_("Settled without being met: the response that started it ended or was "
+                    "handed over."))
 
     objects = DeadlineQuerySet.as_manager()
 
@@ -253,10 +263,12 @@ class Deadline(models.Model):
         verbose_name = _("deadline")
         verbose_name_plural = _("deadlines")
         indexes = [
-            models.Index(fields=["due_at"], condition=Q(met_at__isnull=True, overdue_at__isnull=True),
-                         name="deadline_open_due"),
+            models.Index(fields=["due_at"], condition=Q(
+                met_at__isnull=True, overdue_at__isnull=True, cancelled_at__isnull=True),
+                name="deadline_open_due"),
             models.Index(fields=["remind_at"], condition=Q(
-                met_at__isnull=True, overdue_at__isnull=True, reminded_at__isnull=True),
+                met_at__isnull=True, overdue_at__isnull=True, cancelled_at__isnull=True,
+                reminded_at__isnull=True),
                 name="deadline_reminder_due"),
         ]
         constraints = [
@@ -271,6 +283,8 @@ class Deadline(models.Model):
     def state(self):
         if self.met_at:
             return "met"
+        if self.cancelled_at:
+            return "cancelled"
         if self.overdue_at:
             return "overdue"
         return "running"

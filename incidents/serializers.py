@@ -16,7 +16,7 @@ class DeadlineSerializer(ModelSerializer):
     class Meta:
         model = Deadline
         fields = ["id", "kind", "inquiry", "starts_at", "due_at", "remind_at", "reminded_at",
-                  "met_at", "overdue_at", "state"]
+                  "met_at", "overdue_at", "cancelled_at", "state"]
 
 
 class ReportSerializer(ModelSerializer):

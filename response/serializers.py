@@ -17,11 +17,14 @@ class NoticeSerializer(ModelSerializer):
     unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
     due_at = serializers.DateTimeField(source="deadline.due_at", read_only=True)
     overdue_at = serializers.DateTimeField(source="deadline.overdue_at", read_only=True)
+    cancelled_at = serializers.DateTimeField(source="deadline.cancelled_at", read_only=True,
+                                             help_text="No acknowledgement needed any more: "
+                                                       "the response ended or was handed over.")
 
     class Meta:
         model = Notice
         fields = ["id", "response", "unit", "sent_at", "due_at", "acknowledged_at",
-                  "acknowledged_by", "overdue_at"]
+                  "acknowledged_by", "overdue_at", "cancelled_at"]
 
 
 class ChecklistItemSerializer(ModelSerializer):

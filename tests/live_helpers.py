@@ -131,7 +131,8 @@ def use_channel_layer(settings, redis_url):
 
     settings.CHANNEL_LAYERS = {"default": {
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-        "CONFIG": {"hosts": [{"address": redis_url}], "prefix": settings.LIVE_CHANNEL_PREFIX}}}
+        "CONFIG": {"hosts": [{"address": redis_url, **settings.REDIS_CLIENT_TIMEOUTS}],
+                   "prefix": settings.LIVE_CHANNEL_PREFIX}}}
     channel_layers.backends = {}
     push._paused_until = 0.0
 

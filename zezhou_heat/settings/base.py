@@ -107,8 +107,18 @@ def database_from_url(url):
         statement_ms = env.get_int("DATABASE_STATEMENT_TIMEOUT_MS", 30_000, minimum=0)
         if statement_ms:
             config["OPTIONS"]["options"] = f"-c statement_timeout={statement_ms}"
-    else:
-        config.setdefault("OPTIONS", {})["timeout"] = 20
+    elif config["ENGINE"] == "django.db.backends.sqlite3":
+        # The embedded quick start, for one county's load: writers queue instead of failing.
+        # A transaction takes the write lock when it begins (IMMEDIATE), so two people acting
+        # at once never both read and then both try to write, which SQLite can only refuse
+        # ("database is locked") however long the busy timeout; the second waits up to
+        # `timeout` seconds, then reads what the first committed (as SELECT … FOR UPDATE does
+        # on PostgreSQL). WAL lets pages read while someone writes; NORMAL is safe with WAL.
+        config.setdefault("OPTIONS", {}).update({
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        })
     return config
 
 
@@ -133,11 +143,20 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-deadlines": {"task": "incidents.tasks.sweep", "schedule": 1.0,
                         "options": {"expires": 5}},
 }
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
-# A web request that queues a fast-path task must not hang while Redis is down: one quick
-# attempt to connect, then the caller gives up (the beat sweep still fires every clock).
+# Every client of Redis in this project (the Celery broker, the channel layer) gives up on a
+# Redis that does not answer within REDIS_TIMEOUT_SECONDS, to connect or to reply: a Redis that
+# is down refuses at once, but a hung one (stopped, overloaded, a half-open connection) accepts
+# and never answers, and without these timeouts a write would wait as long as it hangs.
+REDIS_TIMEOUT_SECONDS = 1.0
+REDIS_CLIENT_TIMEOUTS = {"socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                         "socket_timeout": REDIS_TIMEOUT_SECONDS}
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
+# A web request that queues a fast-path task must not hang while Redis is down or hung: one
+# attempt to connect, one to publish, each bounded by the timeouts above; then the caller gives
+# up and pauses the fast path (incidents.clocks); the beat sweep still fires every clock.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2,
-                                   "interval_max": 0.2}
+                                   "interval_max": 0.2, **REDIS_CLIENT_TIMEOUTS}
+CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TASK_DEFAULT_QUEUE = env.get_str("CELERY_QUEUE", "celery")
 
 # Plan §4.1: a written report within 30 minutes of the first report; a reply to an upper
@@ -160,7 +179,8 @@ LIVE_CHANNEL_PREFIX = env.get_str("LIVE_CHANNEL_PREFIX", "zezhou")
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-        "CONFIG": {"hosts": [{"address": REDIS_URL}], "prefix": LIVE_CHANNEL_PREFIX},
+        "CONFIG": {"hosts": [{"address": REDIS_URL, **REDIS_CLIENT_TIMEOUTS}],
+                   "prefix": LIVE_CHANNEL_PREFIX},
     }
 }
 # The live push (command_room.push, command_room.consumers). Each open socket is told the latest
