@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 from rest_framework import pagination, parsers, permissions, serializers, status
 from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from zezhou_heat import text
 from zezhou_heat.errors import StateConflict
@@ -22,6 +21,11 @@ MAX_OFFSET = 2**31 - 1
 def exception_handler(exc, context):
     """A service refusing input with Django's ValidationError answers 400 with field
     errors, like a serializer would, instead of a 500."""
+    # Imported here: rest_framework.views reads DEFAULT_PARSER_CLASSES (this module's
+    # JSONParser) when it loads, so importing it at the top is a cycle when this module is
+    # the first to load DRF (Celery's start-up checks do that).
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     if isinstance(exc, RequestDataTooBig):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024)
         return Response({"detail": _("The request body is larger than %(size)s MB; no field "
