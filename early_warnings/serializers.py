@@ -4,6 +4,7 @@ from directory.models import Unit
 from early_warnings.choices import Channel, WarningLevel
 from early_warnings.models import EarlyWarning, WarningRevision
 from early_warnings.notice import public_notice
+from zezhou_heat.api import HappenedDateTimeField, PlannedDateTimeField
 
 TOWNSHIPS = Unit.objects.filter(kind="township")
 
@@ -20,6 +21,8 @@ class WarningSerializer(serializers.ModelSerializer):
 
     townships = serializers.SlugRelatedField(slug_field="code", many=True, queryset=TOWNSHIPS,
                                              required=False)
+    starts_at = PlannedDateTimeField(required=False, allow_null=True)
+    ends_at = PlannedDateTimeField(required=False, allow_null=True)
     public_notice = serializers.SerializerMethodField()
     revisions = RevisionSerializer(many=True, read_only=True)
     submit = serializers.BooleanField(write_only=True, required=False, default=False)
@@ -56,4 +59,4 @@ class LiftSerializer(serializers.Serializer):
 
 class ReportUpSerializer(serializers.Serializer):
     to = serializers.CharField()
-    at = serializers.DateTimeField()
+    at = HappenedDateTimeField()

@@ -7,6 +7,7 @@ from incidents import written_report
 from incidents.choices import ReportKind
 from incidents.grading import suggest_response_level
 from incidents.models import Deadline, Figures, Incident, Inquiry, Report, UpwardReport
+from zezhou_heat.api import HappenedDateTimeField, PlannedDateTimeField
 
 
 class DeadlineSerializer(serializers.ModelSerializer):
@@ -28,6 +29,8 @@ class ReportSerializer(serializers.ModelSerializer):
 
 
 class UpwardReportSerializer(serializers.ModelSerializer):
+    sent_at = HappenedDateTimeField()
+
     class Meta:
         model = UpwardReport
         fields = ["id", "report", "recipient", "recipient_detail", "channel", "sent_at",
@@ -36,6 +39,7 @@ class UpwardReportSerializer(serializers.ModelSerializer):
 
 
 class InquirySerializer(serializers.ModelSerializer):
+    asked_at = HappenedDateTimeField()
     deadline = DeadlineSerializer(read_only=True)
 
     class Meta:
@@ -55,6 +59,10 @@ class IncidentSerializer(serializers.ModelSerializer):
         slug_field="code", queryset=Unit.objects.filter(kind="township"))
     reporter_unit = serializers.SlugRelatedField(
         slug_field="code", queryset=Unit.objects.all(), required=False, allow_null=True)
+    occurred_at = HappenedDateTimeField()
+    reported_at = HappenedDateTimeField()
+    heating_stopped_at = HappenedDateTimeField(required=False, allow_null=True)
+    expected_restore_at = PlannedDateTimeField(required=False, allow_null=True)
     suggested_level = serializers.SerializerMethodField()
     deadlines = DeadlineSerializer(many=True, read_only=True)
     reports = ReportSerializer(many=True, read_only=True)

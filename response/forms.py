@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from directory.models import TaskGroup
 from response.choices import CONDITIONS, ChecklistStatus, ResponseLevel
-from zezhou_heat.forms import datetime_widget
+from zezhou_heat.forms import HappenedField
 
 
 class ProposalForm(forms.Form):
@@ -27,15 +27,14 @@ class LevelChangeForm(forms.Form):
 class SiteHeadquartersForm(forms.Form):
     leader = forms.CharField(label=_("Leader"))
     place = forms.CharField(label=_("Place"))
-    set_up_at = forms.DateTimeField(label=_("Set up at"), widget=datetime_widget(),
-                                    initial=lambda: timezone.localtime().replace(second=0,
-                                                                                 microsecond=0))
+    set_up_at = HappenedField(label=_("Set up at"),
+                              initial=lambda: timezone.localtime().replace(second=0, microsecond=0))
 
 
 class HandOverForm(forms.Form):
     to = forms.CharField(label=_("Handed over to"), initial=_("City heating emergency headquarters"))
-    at = forms.DateTimeField(label=_("At"), widget=datetime_widget(),
-                             initial=lambda: timezone.localtime().replace(second=0, microsecond=0))
+    at = HappenedField(label=_("At"),
+                       initial=lambda: timezone.localtime().replace(second=0, microsecond=0))
 
 
 class ConditionForm(forms.Form):

@@ -4,6 +4,7 @@ from directory.models import TaskGroup
 from incidents.models import Incident
 from response.choices import CONDITIONS, ChecklistStatus, ResponseLevel
 from response.models import ChecklistItem, LevelChange, Notice, Response
+from zezhou_heat.api import HappenedDateTimeField
 
 
 class LevelChangeSerializer(serializers.ModelSerializer):
@@ -73,13 +74,13 @@ class LevelChangeRequestSerializer(serializers.Serializer):
 
 class HandOverSerializer(serializers.Serializer):
     to = serializers.CharField()
-    at = serializers.DateTimeField()
+    at = HappenedDateTimeField()
 
 
 class SiteHeadquartersSerializer(serializers.Serializer):
     leader = serializers.CharField()
     place = serializers.CharField()
-    set_up_at = serializers.DateTimeField()
+    set_up_at = HappenedDateTimeField()
 
 
 class ConditionSerializer(serializers.Serializer):
