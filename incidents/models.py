@@ -223,7 +223,7 @@ class Inquiry(models.Model):
 
 class DeadlineQuerySet(models.QuerySet):
     def open(self):
-        return self.filter(met_at__isnull=True, overdue_at__isnull=True)
+        return self.filter(met_at__isnull=True, overdue_at__isnull=True, failed_at__isnull=True)
 
     def overdue(self):
         return self.filter(met_at__isnull=True, overdue_at__isnull=False)
@@ -245,6 +245,10 @@ class Deadline(models.Model):
     reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
     met_at = models.DateTimeField(_("met at"), null=True, blank=True)
     overdue_at = models.DateTimeField(_("marked overdue at"), null=True, blank=True)
+    # Set aside by the sweep because it could not be processed (incidents.clocks): never
+    # tried again, so one bad row cannot stop the others; repaired by hand.
+    failed_at = models.DateTimeField(_("set aside at"), null=True, blank=True)
+    failure = models.CharField(_("why it was set aside"), max_length=300, blank=True)
 
     objects = DeadlineQuerySet.as_manager()
 
@@ -273,6 +277,8 @@ class Deadline(models.Model):
             return "met"
         if self.overdue_at:
             return "overdue"
+        if self.failed_at:
+            return "failed"
         return "running"
 
     @property
