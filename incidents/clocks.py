@@ -84,9 +84,9 @@ SWEEP_BATCH = 100
 
 
 def _claim_and_mark(queryset, now, *, field, kind):
-    """Claim a batch, then mark each row in a savepoint of its own: a row that cannot be
-    processed (read, checked or marked) is rolled back alone, logged and set aside
-    (Deadline.failed_at), so it is never tried again and never stops the others."""
+    """Claim a batch and mark it. A row that cannot be processed (read, checked or marked)
+    is rolled back alone, logged and set aside (Deadline.failed_at), so it is never tried
+    again and never stops the others."""
     marked = 0
     while True:
         with transaction.atomic():
@@ -95,16 +95,32 @@ def _claim_and_mark(queryset, now, *, field, kind):
             if not claimed:
                 return marked
             recipients = users_on_call(now)
-            for deadline in _load(claimed):
-                try:
-                    with transaction.atomic():
-                        marked += _fire(deadline, field, kind, recipients)
-                except TRANSIENT:
-                    raise  # the database, not the row: the whole batch is retried next sweep
-                except Exception as error:  # isolate the row, whatever went wrong with it
-                    _set_aside(deadline.pk, error)
+            deadlines = _load(claimed)
+            try:  # the usual case: the whole batch at once, in one savepoint
+                with transaction.atomic():
+                    marked += sum(_fire(d, field, kind, recipients) for d in deadlines)
+            except TRANSIENT:
+                raise  # the database, not a row: the whole batch is retried next sweep
+            except Exception:
+                logger.warning("A deadline of %s failed: marking them one by one", claimed)
+                marked += _one_by_one(deadlines, field, kind, recipients)
         if len(claimed) < SWEEP_BATCH:
             return marked
+
+
+def _one_by_one(deadlines, field, kind, recipients):
+    """After the batch's savepoint rolled back: each row in a savepoint of its own (two more
+    round trips a row, so only when a batch failed)."""
+    marked = 0
+    for deadline in deadlines:
+        try:
+            with transaction.atomic():
+                marked += _fire(deadline, field, kind, recipients)
+        except TRANSIENT:
+            raise
+        except Exception as error:  # isolate the row, whatever went wrong with it
+            _set_aside(deadline.pk, error)
+    return marked
 
 
 def _load(claimed):

@@ -10,6 +10,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection
+from django.db.backends.postgresql.psycopg_any import register_tzloader
 from django.utils import timezone
 
 from directory import services as directory_services
@@ -25,6 +26,7 @@ from tests.incident_helpers import api_intake, intake_form, local, report_incide
 from tests.warning_helpers import complete_draft
 from timeline.models import Event
 from zezhou_heat import dates
+from zezhou_heat.postgresql.base import readable_tz_loader
 
 # What the intake page stored before the rule: year 1 read as Asia/Shanghai local mean time
 # (+08:05:43), which is 1 BC in UTC, a time PostgreSQL keeps and Python cannot read back.
@@ -226,6 +228,26 @@ def test_a_poisoned_clock_is_set_aside_and_every_other_clock_still_fires(duty, c
     with caplog.at_level(logging.ERROR, logger="incidents.clocks"):
         assert clocks.sweep_deadlines() == (0, 0)  # not tried again, every second, forever
     assert "set aside" not in caplog.text
+
+
+@pytest.mark.postgres
+def test_even_without_the_readable_backend_a_poisoned_clock_is_set_aside_alone(duty, caplog):
+    """The sweep does not rely on zezhou_heat.postgresql: with Django's own reading of times
+    (DataError on 1 BC), the batch is read again row by row and the bad row set aside."""
+    late = overdue_incidents(duty, 2)
+    bad = report_incident(duty)
+    poison(bad)
+    connection.ensure_connection()
+    register_tzloader(connection.timezone, connection.connection)  # Django's own, raising
+    try:
+        with caplog.at_level(logging.ERROR, logger="incidents.clocks"):
+            assert clocks.sweep_deadlines() == (0, 2)
+        assert all(Deadline.objects.get(incident=i).state == "overdue" for i in late)
+        failure = Deadline.objects.filter(incident=bad).values_list("failure", flat=True).get()
+        assert failure.startswith("DataError: timestamp too small")
+    finally:
+        connection.connection.adapters.register_loader(
+            "timestamptz", readable_tz_loader(connection.timezone))
 
 
 def test_a_clock_that_fails_while_marked_is_rolled_back_and_set_aside_alone(
