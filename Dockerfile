@@ -14,5 +14,7 @@ RUN DJANGO_SETTINGS_MODULE=zezhou_heat.settings.local python manage.py collectst
 USER zezhou
 
 EXPOSE 8000
+# --no-proxy-headers: the client address and scheme are taken from X-Forwarded-* by the
+# application, and only from the proxies listed in TRUSTED_PROXIES (zezhou_heat/proxies.py).
 CMD ["uvicorn", "zezhou_heat.asgi:application", "--host", "0.0.0.0", "--port", "8000", \
-     "--proxy-headers", "--forwarded-allow-ips", "*", "--ws-per-message-deflate", "false"]
+     "--no-proxy-headers", "--ws-per-message-deflate", "false"]

@@ -25,7 +25,7 @@ from django.utils import timezone
 from command_room.audience import Audience
 from command_room.push import GROUP
 from timeline.selectors import latest_seq as read_latest_seq
-from zezhou_heat.middleware import SESSION_AUTH_AT
+from zezhou_heat.middleware import limits_passed
 from zezhou_heat.permissions import VIEW_TIMELINE
 
 logger = logging.getLogger(__name__)
@@ -56,8 +56,10 @@ class TimelineConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_NOT_ALLOWED)
             return
         session = self.scope["session"]
+        if await database_sync_to_async(limits_passed)(session):
+            await self.close(code=CLOSE_NOT_SIGNED_IN)  # as a page would send it to log in
+            return
         self.session_key, self.user_id = session.session_key, user.pk
-        self.signed_in_at = await database_sync_to_async(session.get)(SESSION_AUTH_AT)
         await self.accept()
         await self._join()
         self.heartbeat = asyncio.create_task(self._beat())
@@ -151,7 +153,7 @@ class OpenSockets:
                 logger.exception("Live sockets' sessions could not be checked")
                 continue
             for consumer in list(self.consumers):
-                if (consumer.session_key, consumer.user_id) not in valid or _too_old(consumer):
+                if (consumer.session_key, consumer.user_id) not in valid:
                     self.consumers.discard(consumer)
                     await consumer.close(code=CLOSE_NOT_SIGNED_IN)
 
@@ -160,18 +162,15 @@ open_sockets = OpenSockets()
 
 
 def sessions_still_valid(holders):
-    """Of these (session key, user id) pairs, those whose session was neither logged out
-    nor expired and whose user is still active: two queries, nothing decoded."""
-    sessions = import_module(settings.SESSION_ENGINE).SessionStore.get_model_class()
-    alive = set(sessions.objects.filter(
+    """Of these (session key, user id) pairs, those whose session was neither logged out,
+    expired nor past the idle or absolute limit (zezhou_heat.middleware.limits_passed), and
+    whose user is still active: two queries."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    decode = store().decode
+    alive = {key for key, data in store.get_model_class().objects.filter(
         session_key__in={key for key, _user in holders}, expire_date__gt=timezone.now(),
-    ).values_list("session_key", flat=True))
+    ).values_list("session_key", "session_data") if not limits_passed(decode(data))}
     active = set(get_user_model().objects.filter(
         pk__in={user for _key, user in holders}, is_active=True).values_list("pk", flat=True))
     return {(key, user) for key, user in holders if key in alive and user in active}
 
-
-def _too_old(consumer):
-    """Past the absolute session limit (zezhou_heat.middleware.SessionLimitsMiddleware)."""
-    signed_in_at = consumer.signed_in_at
-    return signed_in_at is not None and time.time() - signed_in_at > settings.SESSION_ABSOLUTE_SECONDS

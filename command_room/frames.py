@@ -13,6 +13,20 @@ from timeline.kinds import event_label
 from timeline.models import Event
 
 WARNING_TYPE = "early_warnings.earlywarning"
+FRAME_TEXT_MAX = 200  # characters of one text value in a frame: a summary, not the text
+
+
+def summarised(value):
+    """An event's old/new values as a frame carries them: each text cut to FRAME_TEXT_MAX
+    characters (with "…"), so a long report goes to every screen as a line, not whole (the
+    full text is on the incident page and in the database)."""
+    if isinstance(value, str):
+        return value if len(value) <= FRAME_TEXT_MAX else value[:FRAME_TEXT_MAX - 1] + "…"
+    if isinstance(value, dict):
+        return {key: summarised(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [summarised(item) for item in value]
+    return value
 
 
 def alert_of(event):
@@ -34,6 +48,23 @@ def texts_of(event):
         with translation.override(code):
             texts[code] = f"{event_label(event.kind)} · {event.subject_label}"
     return texts
+
+
+# A frame goes to every screen that shows its kind (the wall, member units, phones): it never
+# carries a mobile number, whoever watches. The number itself stays in the timeline (audit) and
+# the directory shows it to those who may see it (directory.selectors.PhoneBook).
+MOBILE_FIELDS = {"directory.person.": ("mobile",)}
+HIDDEN = "***"
+
+
+def _without_mobiles(event, payload):
+    if not payload:
+        return payload
+    for prefix, fields in MOBILE_FIELDS.items():
+        if event.kind.startswith(prefix):
+            return {key: (HIDDEN if key in fields and value else value)
+                    for key, value in payload.items()}
+    return payload
 
 
 def frames_of(events):
@@ -70,8 +101,8 @@ def _frame(event, incident, noticed_units, drill_warnings):
         "subject_type": event.subject_type,
         "subject_id": event.subject_id,
         "subject_label": event.subject_label,
-        "old": event.old,
-        "new": event.new,
+        "old": summarised(_without_mobiles(event, event.old)),
+        "new": summarised(_without_mobiles(event, event.new)),
         "incident": event.incident_id,
         "township": incident.township_id if incident else None,
         "reporter_unit": incident.reporter_unit_id if incident else None,

@@ -28,8 +28,8 @@ def command_room(user, units=None):
     if units is not None:
         incidents = incidents.filter(responses__notices__unit__in=units).distinct()
     incidents = list(incidents.order_by("-reported_at").prefetch_related(
-        Prefetch("deadlines", to_attr="clocks", queryset=Deadline.objects.filter(
-            met_at__isnull=True).select_related("inquiry", "notice__unit").order_by("due_at")),
+        Prefetch("deadlines", to_attr="clocks", queryset=Deadline.objects
+            .unsettled().select_related("inquiry", "notice__unit").order_by("due_at")),
         Prefetch("responses", to_attr="live_responses", queryset=Response.objects.filter(
             state__in=LIVE_RESPONSE_STATES).prefetch_related("notices").order_by("-pk"))))
     for incident in incidents:
@@ -50,8 +50,9 @@ def _summarise_clocks(incident):
     incident.response = incident.live_responses[0] if incident.live_responses else None
     pending = [d for d in incident.clocks if d.kind == DeadlineKind.NOTICE_ACK]
     incident.report_clocks = [d for d in incident.clocks if d.kind != DeadlineKind.NOTICE_ACK]
-    incident.notices_total = len(incident.response.notices.all()) if incident.response else 0
-    incident.notices_acknowledged = incident.notices_total - len(pending)
+    notices = incident.response.notices.all() if incident.response else []
+    incident.notices_total = len(notices)
+    incident.notices_acknowledged = sum(n.acknowledged_at is not None for n in notices)
     incident.notice_clock = next((d for d in pending if not d.overdue_at), None)
     incident.notices_overdue = [d.notice.unit for d in pending if d.overdue_at]
 

@@ -50,7 +50,10 @@ def _live_page(request, units, title):
 
 
 def _pending(notices):
-    return [notice for notice in notices if notice.acknowledged_at is None]
+    """Still to acknowledge: not yet acknowledged, and the response still waits for it (its
+    clock was not settled by the response ending or being handed over)."""
+    return [notice for notice in notices
+            if notice.acknowledged_at is None and notice.deadline.cancelled_at is None]
 
 
 @login_required

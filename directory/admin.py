@@ -1,14 +1,22 @@
 """Administrators edit the directory here too; every save goes through the directory
 services, so authority is checked and the change lands on the timeline."""
 
+import copy
+
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.utils.translation import gettext_lazy as _
 
 from directory import services
 from directory.models import DutyShift, Person, Position, PositionHolding, TaskGroup, Unit
 from zezhou_heat.admin import ReadOnlyAdminMixin
+from zezhou_heat.forms import ModelForm
 
 
 class ServiceAdmin(admin.ModelAdmin):
+    form = ModelForm  # the shared text rule, as on every page
     def save_model(self, request, obj, form, change):
         services.directory_object_saved(actor=request.user, instance=obj)
 
@@ -82,3 +90,65 @@ class DutyShiftAdmin(ServiceAdmin):
     list_filter = ["unit", "is_leader"]
     date_hierarchy = "starts_at"
     autocomplete_fields = ["person"]
+
+
+class ServicePasswordForm(AdminPasswordChangeForm):
+    """The admin's password form, saved by directory.services.password_reset (authority and
+    the timeline) for the administrator making the request (`actor`, set per request)."""
+
+    actor = None
+
+    def save(self, commit=True):
+        password = self.cleaned_data["password1"] if self.cleaned_data[
+            "set_usable_password"] else None
+        return services.password_reset(actor=self.actor, account=self.user, password=password)
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class AccountAdmin(UserAdmin):
+    """Accounts, kept by the administrator through directory.services: a non-superuser never
+    sees or sets the superuser and staff flags, groups or permissions (authority comes from
+    positions), and cannot change a superuser's, another administrator's or a leader's
+    account; every change is on the timeline."""
+
+    ordinary_fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
+        (_("Status"), {"fields": ("is_active", "last_login", "date_joined")}),
+    )
+    readonly_for_ordinary = ("last_login", "date_joined")
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None and not request.user.is_superuser:
+            return self.ordinary_fieldsets
+        return super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and not request.user.is_superuser:
+            return self.readonly_for_ordinary
+        return super().get_readonly_fields(request, obj)
+
+    def get_list_filter(self, request):
+        return super().get_list_filter(request) if request.user.is_superuser else ("is_active",)
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or services.account_refusal(request.user, obj) is None
+
+    def save_model(self, request, obj, form, change):
+        services.account_saved(actor=request.user, account=obj)
+
+    def save_related(self, request, form, formsets, change):
+        if request.user.is_superuser:  # groups and permissions: only a superuser's form has them
+            super().save_related(request, form, formsets, change)
+
+    def user_change_password(self, request, id, form_url=""):
+        bound = copy.copy(self)  # this request's actor, without touching the shared instance
+        bound.change_password_form = type(
+            "ServicePasswordForm", (ServicePasswordForm,), {"actor": request.user})
+        return UserAdmin.user_change_password(bound, request, id, form_url)

@@ -16,6 +16,7 @@ from zezhou_heat.permissions import (
     REPORT,
     REPORT_ANY,
     VIEW_ALL_INCIDENTS,
+    VIEW_ALL_MOBILES,
     VIEW_DIRECTORY,
     VIEW_INCIDENTS,
     VIEW_TIMELINE,
@@ -26,6 +27,9 @@ from zezhou_heat.permissions import (
 )
 
 COUNTY_READER = [VIEW_WARNINGS, VIEW_DIRECTORY, VIEW_TIMELINE, VIEW_INCIDENTS, VIEW_ALL_INCIDENTS]
+# The office and the leaders reach anyone by mobile; the other readers see the duty phones,
+# the mobiles of whoever is on duty now and their own unit's (README "Phone numbers").
+OFFICE_AND_LEADERS = [*COUNTY_READER, VIEW_ALL_MOBILES]
 
 # What the Django admin needs to let an administrator keep the directory and accounts.
 ADMIN_SITE = [
@@ -39,14 +43,14 @@ ADMIN_SITE = [
 POSITION_PERMISSIONS = {
     # Plan §4.3: Level Ⅰ the commander; Ⅱ the commander or a deputy; Ⅲ the office director.
     # Plan §3.3: 一般 warnings by the office; 较大 the commander or a deputy; 重大以上 the commander.
-    PositionCode.COMMANDER: [*COUNTY_READER, MANAGE_INCIDENT_STATUS, LEVEL_I, LEVEL_II,
+    PositionCode.COMMANDER: [*OFFICE_AND_LEADERS, MANAGE_INCIDENT_STATUS, LEVEL_I, LEVEL_II,
                              LEVEL_III, RECORD_RESPONSE, WARN_GENERAL, WARN_LARGER, WARN_MAJOR],
-    PositionCode.DEPUTY_COMMANDER: [*COUNTY_READER, MANAGE_INCIDENT_STATUS, LEVEL_II, LEVEL_III,
+    PositionCode.DEPUTY_COMMANDER: [*OFFICE_AND_LEADERS, MANAGE_INCIDENT_STATUS, LEVEL_II, LEVEL_III,
                                     RECORD_RESPONSE, WARN_GENERAL, WARN_LARGER],
-    PositionCode.OFFICE_DIRECTOR: [*COUNTY_READER, MANAGE_DIRECTORY, HANDLE_INQUIRIES,
+    PositionCode.OFFICE_DIRECTOR: [*OFFICE_AND_LEADERS, MANAGE_DIRECTORY, HANDLE_INQUIRIES,
                                    MANAGE_INCIDENT_STATUS, LEVEL_III, PROPOSE_RESPONSE,
                                    RECORD_RESPONSE, DRAFT_WARNING, WARN_GENERAL],
-    PositionCode.DUTY_OFFICER: [*COUNTY_READER, REPORT, REPORT_ANY, HANDLE_INQUIRIES,
+    PositionCode.DUTY_OFFICER: [*OFFICE_AND_LEADERS, REPORT, REPORT_ANY, HANDLE_INQUIRIES,
                                 PROPOSE_RESPONSE, RECORD_RESPONSE, DRAFT_WARNING],
     PositionCode.UNIT_LIAISON: COUNTY_READER,
     # Township officers: their own township's incidents; enterprise reporters: their own.
@@ -54,5 +58,6 @@ POSITION_PERMISSIONS = {
                                     VIEW_WARNINGS],
     PositionCode.ENTERPRISE_REPORTER: [VIEW_DIRECTORY, VIEW_TIMELINE, VIEW_INCIDENTS, REPORT,
                                        VIEW_WARNINGS],
-    PositionCode.ADMINISTRATOR: [VIEW_DIRECTORY, VIEW_TIMELINE, MANAGE_DIRECTORY, *ADMIN_SITE],
+    PositionCode.ADMINISTRATOR: [VIEW_DIRECTORY, VIEW_TIMELINE, MANAGE_DIRECTORY, VIEW_ALL_MOBILES,
+                                 *ADMIN_SITE],
 }

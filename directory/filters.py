@@ -16,6 +16,8 @@ class TaskGroupFilter(django_filters.ModelChoiceFilter):
 
 
 class PersonFilter(django_filters.FilterSet):
+    """Over directory.selectors.people(viewer), which says which mobiles the viewer sees."""
+
     q = django_filters.CharFilter(
         label=_("Search"), method="search",
         help_text=_("Name, unit, position or phone number"))
@@ -44,7 +46,7 @@ class PersonFilter(django_filters.FilterSet):
                 | Q(unit__name__icontains=word)
                 | Q(unit__short_name__icontains=word)
                 | Q(holdings__position__name__icontains=word)
-                | Q(mobile__contains=phone)
+                | Q(shown_mobile__contains=phone)  # a hidden number is not searched
                 | Q(office_phone__contains=phone)
             )
         return queryset.distinct() if words else queryset

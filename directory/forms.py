@@ -3,10 +3,10 @@ from django.utils.translation import gettext_lazy as _
 
 from directory.models import DutyShift, Person, Position, Unit
 from directory.validators import normalise_phone
-from zezhou_heat.forms import PlannedField
+from zezhou_heat.forms import Form, ModelForm, PlannedField
 
 
-class PersonForm(forms.ModelForm):
+class PersonForm(ModelForm):
     positions = forms.ModelMultipleChoiceField(
         label=_("Positions"), queryset=Position.objects.all(), required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -30,7 +30,7 @@ class PersonForm(forms.ModelForm):
         return normalise_phone(self.cleaned_data["office_phone"])
 
 
-class ShiftForm(forms.ModelForm):
+class ShiftForm(ModelForm):
     class Meta:
         model = DutyShift
         fields = ["unit", "person", "starts_at", "ends_at", "is_leader", "note"]
@@ -43,7 +43,7 @@ class ShiftForm(forms.ModelForm):
 
 
 
-class ImportForm(forms.Form):
+class ImportForm(Form):
     file = forms.FileField(label=_("Excel file (.xlsx)"))
 
     def clean_file(self):

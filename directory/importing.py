@@ -14,6 +14,7 @@ from directory.models import Person, Position, Unit
 from directory.services import holdings_for
 from directory.tabular import COLUMNS, POSITION_SEPARATORS
 from directory.validators import normalise_phone, validate_phone
+from zezhou_heat.text import validate_text
 
 LABELS = {c.key: c.label for c in COLUMNS}
 CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
@@ -77,6 +78,11 @@ def _validate_row(line, record, lookup):
     name = record.get("name", "")
     if not name:
         fail("name", _("A name is required."))
+    for key in ("unit", "name", "title", "positions"):
+        try:
+            validate_text(record.get(key, ""))
+        except ValidationError as error:
+            fail(key, error.messages[0])
     unit = lookup.unit(record.get("unit", ""))
     if unit is None:
         fail("unit", _("Unknown unit “%(unit)s”.") % {"unit": record.get("unit", "")}

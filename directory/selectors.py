@@ -1,17 +1,62 @@
-from django.db.models import Exists, OuterRef, Prefetch
+from dataclasses import dataclass
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from directory.choices import PositionCode, UnitKind
 from directory.models import DutyShift, Person, PositionHolding, TaskGroup, Unit
+from zezhou_heat.permissions import VIEW_ALL_MOBILES
 
 
 def _on_duty_now(person_ref="pk"):
     return Exists(DutyShift.objects.on_duty_now().filter(person=OuterRef(person_ref)))
 
 
-def people():
-    """Directory entries with what the list shows, in a fixed number of queries."""
-    return (
+@dataclass(frozen=True)
+class PhoneBook:
+    """Which mobile numbers a user may see. The office and the leaders (VIEW_ALL_MOBILES)
+    see every one; any other reader sees the units' duty phones and office phones, the
+    mobile of whoever is on duty now (the duty line) and the mobiles of their own unit(s):
+    the unit of their directory entry and the units they hold a position for. A hidden
+    number is left out (an empty string) on the pages, the API and the exports, and cannot be
+    searched for; live frames never carry mobile numbers (command_room.frames)."""
+
+    everything: bool
+    units: frozenset = frozenset()
+
+    @classmethod
+    def of(cls, user):
+        if user.has_perm(VIEW_ALL_MOBILES):
+            return cls(everything=True)
+        if not user.is_authenticated:
+            return cls(everything=False)
+        units = set(PositionHolding.objects.filter(person__user=user, unit__isnull=False)
+                    .values_list("unit_id", flat=True))
+        units |= set(Person.objects.filter(user=user).values_list("unit_id", flat=True))
+        return cls(everything=False, units=frozenset(units))
+
+    def visible(self):
+        """Over people annotated with `on_duty`: those whose mobile this user sees."""
+        return Q(pk__isnull=False) if self.everything else (
+            Q(unit__in=self.units) | Q(on_duty=True))
+
+
+def people(viewer):
+    """Directory entries with what the list shows, in a fixed number of queries, each with
+    `shown_mobile` (its mobile, or "" when `viewer` may not see it) and `mobile_hidden`."""
+    book = PhoneBook.of(viewer)
+    queryset = (
         Person.objects.select_related("unit")
         .prefetch_related(
             Prefetch("holdings",
@@ -20,6 +65,14 @@ def people():
         )
         .annotate(on_duty=_on_duty_now())
         .order_by("unit__order", "unit__code", "name")
+    )
+    if book.everything:
+        return queryset.annotate(shown_mobile=F("mobile"), mobile_hidden=Value(False))
+    return queryset.annotate(
+        shown_mobile=Case(When(book.visible(), then=F("mobile")), default=Value(""),
+                          output_field=CharField()),
+        mobile_hidden=Case(When(book.visible() | Q(mobile=""), then=Value(False)),
+                           default=Value(True), output_field=BooleanField()),
     )
 
 

@@ -2,10 +2,10 @@ from rest_framework import serializers
 
 from directory.models import DutyShift, Person, Position, PositionHolding, TaskGroup, Unit
 from directory.validators import normalise_phone
-from zezhou_heat.api import PlannedDateTimeField
+from zezhou_heat.api import ModelSerializer, PlannedDateTimeField
 
 
-class UnitSerializer(serializers.ModelSerializer):
+class UnitSerializer(ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
 
     class Meta:
@@ -14,13 +14,13 @@ class UnitSerializer(serializers.ModelSerializer):
                   "duties", "plan_section", "is_demo"]
 
 
-class UnitRefSerializer(serializers.ModelSerializer):
+class UnitRefSerializer(ModelSerializer):
     class Meta:
         model = Unit
         fields = ["id", "code", "short_name"]
 
 
-class TaskGroupSerializer(serializers.ModelSerializer):
+class TaskGroupSerializer(ModelSerializer):
     lead_unit = UnitRefSerializer(read_only=True)
     member_units = UnitRefSerializer(many=True, read_only=True)
 
@@ -30,7 +30,7 @@ class TaskGroupSerializer(serializers.ModelSerializer):
                   "duties"]
 
 
-class HoldingSerializer(serializers.ModelSerializer):
+class HoldingSerializer(ModelSerializer):
     position = serializers.SlugRelatedField(slug_field="code", read_only=True)
     position_name = serializers.CharField(source="position.__str__", read_only=True)
     unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -40,19 +40,30 @@ class HoldingSerializer(serializers.ModelSerializer):
         fields = ["position", "position_name", "unit"]
 
 
-class PersonSerializer(serializers.ModelSerializer):
+class PersonSerializer(ModelSerializer):
     unit = serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.all())
     holdings = HoldingSerializer(many=True, read_only=True)
     positions = serializers.SlugRelatedField(
         slug_field="code", queryset=Position.objects.all(), many=True, write_only=True,
         required=False)
     on_duty = serializers.BooleanField(read_only=True)
+    mobile_hidden = serializers.BooleanField(
+        read_only=True, help_text="The person has a mobile number this user may not see "
+                                  "(`mobile` is then empty): call the unit's duty phone")
 
     class Meta:
         model = Person
-        fields = ["id", "name", "unit", "title", "mobile", "office_phone", "holdings",
-                  "positions", "on_duty"]
+        fields = ["id", "name", "unit", "title", "mobile", "mobile_hidden", "office_phone",
+                  "holdings", "positions", "on_duty"]
         validators = []  # uniqueness is checked by the service, with the field named
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # directory.selectors.people(viewer) says which numbers this user sees; anything
+        # else shows none.
+        data["mobile"] = getattr(instance, "shown_mobile", "")
+        data["mobile_hidden"] = getattr(instance, "mobile_hidden", bool(instance.mobile))
+        return data
 
     def validate_mobile(self, value):
         return normalise_phone(value)
@@ -61,7 +72,7 @@ class PersonSerializer(serializers.ModelSerializer):
         return normalise_phone(value)
 
 
-class DutyShiftSerializer(serializers.ModelSerializer):
+class DutyShiftSerializer(ModelSerializer):
     unit = serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.all())
     person_name = serializers.CharField(source="person.name", read_only=True)
     starts_at = PlannedDateTimeField()

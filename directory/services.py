@@ -16,6 +16,14 @@ from zezhou_heat.permissions import MANAGE_DIRECTORY
 SYSTEM = None  # the actor of management commands
 UNIT_SCOPED = {PositionCode.UNIT_LIAISON, PositionCode.TOWNSHIP_OFFICER,
                PositionCode.ENTERPRISE_REPORTER}
+LEADERSHIP = {PositionCode.COMMANDER, PositionCode.DEPUTY_COMMANDER,
+              PositionCode.OFFICE_DIRECTOR}
+# Positions that decide who else holds authority: assigned only by someone who holds no
+# leadership position (an administrator), and never on one's own directory entry.
+GUARDED = LEADERSHIP | {PositionCode.ADMINISTRATOR}
+# The flags that make an account more than its positions: only a superuser sets them.
+ACCOUNT_FLAGS = ("is_staff", "is_superuser")
+ACCOUNT_FIELDS = ("username", "first_name", "last_name", "email", "is_active", *ACCOUNT_FLAGS)
 
 
 def check_may_manage(actor):
@@ -44,13 +52,62 @@ def _changes(before, after):
     return {n: before.get(n) for n in changed}, {n: after[n] for n in changed}
 
 
+def holds_leadership(user):
+    return user is not None and user.pk is not None and PositionHolding.objects.filter(
+        person__user=user, position__code__in=LEADERSHIP).exists()
+
+
+def check_may_assign(actor, position, user_ids):
+    """May `actor` give or take `position` to or from the accounts `user_ids` (the accounts of
+    the directory entries concerned)? A guarded position is never assigned on one's own entry,
+    nor by a holder of a leadership position (so the office director cannot make himself, or
+    anyone, commander); the administrator assigns them, on the timeline."""
+    if actor is SYSTEM or actor.is_superuser or position.code not in GUARDED:
+        return
+    if actor.pk in user_ids:
+        raise PermissionDenied(_("Nobody grants or removes the position %(position)s on their "
+                                 "own directory entry.") % {"position": position})
+    if holds_leadership(actor):
+        raise PermissionDenied(_("The position %(position)s is assigned by an administrator, "
+                                 "not by the holder of a leadership position.")
+                               % {"position": position})
+
+
+def _check_authority_change(actor, instance, previous):
+    """Whatever the path (page, API, admin, import), a change that gives or takes a guarded
+    position: a holding made, moved or deleted, or a holder's entry linked to another account."""
+    if actor is SYSTEM:
+        return
+    if isinstance(instance, PositionHolding):
+        changes = [instance] if previous is None else (
+            [instance, previous] if (previous.position_id, previous.person_id)
+            != (instance.position_id, instance.person_id) else [])
+        for holding in changes:
+            check_may_assign(actor, holding.position, {holding.person.user_id} - {None})
+    elif isinstance(instance, Person) and instance.pk is not None:
+        before_user = previous.user_id if previous is not None else instance.user_id
+        if previous is not None and before_user == instance.user_id:
+            return
+        for holding in instance.holdings.select_related("position"):
+            if (previous is not None and holding.position.code in LEADERSHIP
+                    and not actor.is_superuser):
+                # Whoever knows the new account's password would sign in as the leader.
+                raise PermissionDenied(_("Only a superuser links another account to the "
+                                         "directory entry of %(position)s.")
+                                       % {"position": holding.position})
+            check_may_assign(actor, holding.position, {before_user, instance.user_id} - {None})
+
+
 def saved_with_event(*, actor, instance, kind):
     """Validate and save one directory object; append `<kind>.created|updated` if anything
     changed. Returns True when something was written."""
     instance.full_clean()
     before = {}
+    previous = None
     if instance.pk is not None:
-        before = field_values(type(instance).objects.get(pk=instance.pk))
+        previous = type(instance).objects.get(pk=instance.pk)
+        before = field_values(previous)
+    _check_authority_change(actor, instance, previous)
     created = instance.pk is None
     after = field_values(instance)
     old, new = _changes(before, after)
@@ -68,6 +125,11 @@ def saved_with_event(*, actor, instance, kind):
 
 
 def deleted_with_event(*, actor, instance, kind):
+    if isinstance(instance, Person):
+        instance = Person.objects.get(pk=instance.pk)  # the entry as stored, not as edited
+        _check_authority_change(actor, instance, None)  # its holdings go with it
+    elif isinstance(instance, PositionHolding):
+        _check_authority_change(actor, instance, None)
     append_event(actor=actor, kind=f"{kind}.deleted", subject=instance,
                  old=field_values(instance), new=None)
     instance.delete()
@@ -177,3 +239,84 @@ def directory_related_set(*, actor, instance, field_name, objects):
     check_may_manage(actor)
     return related_set_with_event(actor=actor, instance=instance, field_name=field_name,
                                   objects=objects, kind=_kind_of(instance))
+
+
+# --- accounts -----------------------------------------------------------------------------
+# The administrator keeps the accounts (the Django admin calls these): nobody below a
+# superuser sets the superuser or staff flags, or changes a superuser's, another
+# administrator's or a leader's account (their passwords included); every change is on the
+# timeline, never a password or its hash.
+
+
+def account_refusal(actor, account):
+    """Why `actor` may not change the existing `account`, or None when they may."""
+    if actor is SYSTEM or actor.is_superuser:
+        return None
+    if not actor.has_perm("auth.change_user"):
+        return _("Only administrators keep the accounts.")
+    if account.is_superuser:
+        return _("Only a superuser changes a superuser's account.")
+    if account.is_staff and account.pk != actor.pk:
+        return _("Only a superuser changes another administrator's account.")
+    if holds_leadership(account):
+        return _("Only a superuser changes the account of a commander, deputy commander or "
+                 "office director (their password included).")
+    return None
+
+
+def _check_may_change_account(actor, account):
+    if (refusal := account_refusal(actor, account)) is not None:
+        raise PermissionDenied(refusal)
+
+
+def _account_ref(account):
+    return ("auth.user", str(account.pk), account.get_username())
+
+
+@transaction.atomic
+def account_saved(*, actor, account):
+    """Create or change an account (its password, if new, already set on `account`): refused
+    for the superuser and staff flags unless the actor is a superuser. Appends
+    `auth.account.created` or `auth.account.updated` with the changed fields."""
+    created = account.pk is None
+    if created:
+        if actor is not SYSTEM and not actor.has_perm("auth.add_user"):
+            raise PermissionDenied(_("Only administrators keep the accounts."))
+        before = {}
+    else:
+        stored = type(account).objects.select_for_update().get(pk=account.pk)
+        _check_may_change_account(actor, stored)
+        before = {name: getattr(stored, name) for name in ACCOUNT_FIELDS}
+    after = {name: getattr(account, name) for name in ACCOUNT_FIELDS}
+    old, new = _changes(before, after)
+    if created:
+        new = {name: value for name, value in new.items()
+               if value or name == "username" or name == "is_active"}
+    flags = [name for name in ACCOUNT_FLAGS if name in new and (new[name] or not created)]
+    if flags and actor is not SYSTEM and not actor.is_superuser:
+        raise PermissionDenied(_("Only a superuser grants or removes %(flags)s.")
+                               % {"flags": "、".join(flags)})
+    if not created and not new:
+        return False
+    account.save()
+    append_event(actor=actor, kind="auth.account.created" if created else "auth.account.updated",
+                 subject_ref=_account_ref(account), old=None if created else old, new=new)
+    return True
+
+
+@transaction.atomic
+def password_reset(*, actor, account, password):
+    """Set `account`'s password (None: password sign-in disabled). The same rules as any
+    change of the account; on the timeline, and the account's owner is told."""
+    stored = type(account).objects.select_for_update().get(pk=account.pk)
+    _check_may_change_account(actor, stored)
+    if password is None:
+        account.set_unusable_password()
+    else:
+        account.set_password(password)
+    account.save(update_fields=["password"])
+    append_event(actor=actor, kind="auth.password_reset", subject_ref=_account_ref(account),
+                 new={"username": account.get_username(), "usable": password is not None,
+                      "leadership": holds_leadership(account)},
+                 notify=[] if actor is not SYSTEM and actor.pk == account.pk else [account])
+    return account

@@ -11,6 +11,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from zezhou_heat.text import printable
+
 
 @dataclass(frozen=True)
 class Column:
@@ -51,15 +53,17 @@ def person_row(person):
         "name": person.name,
         "title": person.title,
         "positions": "、".join(holdings),
-        "mobile": person.mobile,
+        "mobile": getattr(person, "shown_mobile", ""),  # selectors.people(viewer) decides
         "office_phone": person.office_phone,
         "on_duty": str(_("Yes")) if getattr(person, "on_duty", False) else "",
     }
 
 
 def _safe_cell(value):
-    """Keep spreadsheet programs from running a cell as a formula (CSV injection)."""
-    text = str(value)
+    """Keep spreadsheet programs from running a cell as a formula (CSV injection), and
+    leave out control characters a worksheet cannot hold (rows stored before the text rule;
+    openpyxl refuses them, which failed the whole export)."""
+    text = printable(str(value))
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 

@@ -32,7 +32,7 @@ may_manage = permission_required(MANAGE_DIRECTORY, raise_exception=True)
 @login_required
 @may_view
 def directory_page(request):
-    people = PersonFilter(request.GET, queryset=selectors.people())
+    people = PersonFilter(request.GET, queryset=selectors.people(request.user))
     page = Paginator(people.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -50,7 +50,7 @@ def directory_page(request):
 @login_required
 @may_view
 def directory_export(request, fmt):
-    people = PersonFilter(request.GET, queryset=selectors.people()).qs
+    people = PersonFilter(request.GET, queryset=selectors.people(request.user)).qs
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if fmt == "csv":
         response = HttpResponse(tabular.to_csv(people), content_type="text/csv; charset=utf-8")
@@ -125,7 +125,7 @@ def unit_detail(request, code):
     unit = get_object_or_404(selectors.units(), code=code)
     return render(request, "directory/unit_detail.html", {
         "unit": unit,
-        "people": selectors.people().filter(unit=unit),
+        "people": selectors.people(request.user).filter(unit=unit),
         "on_duty": selectors.shifts_on_duty().filter(unit=unit),
         "events": events_for_subject(unit).reverse()[:20],
     })

@@ -13,6 +13,7 @@ from django.utils.translation import override
 
 from early_warnings.choices import WarningCategory, WarningLevel
 from early_warnings.notice import public_notice
+from zezhou_heat.text import printable
 
 NAMESPACE = "urn:oasis:names:tc:emergency:cap:1.2"
 
@@ -100,5 +101,6 @@ def _tag(name):
 
 def _add(parent, name, text):
     element = ET.SubElement(parent, _tag(name))
-    element.text = text
+    # ElementTree writes control characters as they are, which is not well-formed XML.
+    element.text = printable(text)
     return element

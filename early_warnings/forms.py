@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from directory.models import Unit
 from early_warnings.choices import Channel, WarningLevel
 from early_warnings.models import EarlyWarning
-from zezhou_heat.forms import HappenedField, PlannedField
+from zezhou_heat.forms import Form, HappenedField, ModelForm, PlannedField
 
 
 def township_field(**kwargs):
@@ -13,7 +13,7 @@ def township_field(**kwargs):
         widget=forms.CheckboxSelectMultiple, **kwargs)
 
 
-class WarningForm(forms.ModelForm):
+class WarningForm(ModelForm):
     """The draft: every element §3.3 asks for. A draft may be saved incomplete; the page
     says what submitting still needs."""
 
@@ -36,22 +36,22 @@ class WarningForm(forms.ModelForm):
             status="closed")
 
 
-class UpdateForm(forms.Form):
+class UpdateForm(Form):
     level = forms.ChoiceField(label=_("Warning level"), choices=WarningLevel.choices)
     townships = township_field()
-    places = forms.CharField(label=_("Places"), required=False)
-    note = forms.CharField(label=_("What changed"), required=False)
+    places = forms.CharField(label=_("Places"), required=False, max_length=300)
+    note = forms.CharField(label=_("What changed"), required=False, max_length=300)
 
 
-class ChannelsForm(forms.Form):
+class ChannelsForm(Form):
     channels = forms.MultipleChoiceField(label=_("Channels"), choices=Channel.choices,
                                          widget=forms.CheckboxSelectMultiple, required=False)
 
 
-class LiftForm(forms.Form):
-    reason = forms.CharField(label=_("Reason for lifting"))
+class LiftForm(Form):
+    reason = forms.CharField(label=_("Reason for lifting"), max_length=500)
 
 
-class ReportUpForm(forms.Form):
-    to = forms.CharField(label=_("Reported to"))
+class ReportUpForm(Form):
+    to = forms.CharField(label=_("Reported to"), max_length=100)
     at = HappenedField(label=_("At"))

@@ -13,6 +13,7 @@ from early_warnings.choices import (
     WarningState,
 )
 from incidents.models import Incident
+from zezhou_heat.models import limited_text
 from zezhou_heat.permissions import declared_for
 
 S = WarningState
@@ -34,9 +35,9 @@ class EarlyWarning(ConcurrentTransitionMixin, models.Model):
     places = models.CharField(_("places"), max_length=300, blank=True)
     starts_at = models.DateTimeField(_("warning period starts"), null=True, blank=True)
     ends_at = models.DateTimeField(_("warning period ends"), null=True, blank=True)
-    impact = models.TextField(_("possible impact"), blank=True)
-    watch_for = models.TextField(_("what to watch for"), blank=True)
-    measures = models.TextField(_("measures to take"), blank=True)
+    impact = limited_text(_("possible impact"), 500, blank=True)
+    watch_for = limited_text(_("what to watch for"), 500, blank=True)
+    measures = limited_text(_("measures to take"), 500, blank=True)
     issuing_body = models.CharField(_("issuing body"), max_length=100, blank=True,
                                     default="泽州县供热突发事件应急救援指挥部办公室")
     source = models.CharField(_("source"), max_length=20, choices=WarningSource.choices,
@@ -61,7 +62,7 @@ class EarlyWarning(ConcurrentTransitionMixin, models.Model):
                                   on_delete=models.PROTECT, null=True, blank=True,
                                   related_name="+")
     lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
-    lift_reason = models.TextField(_("reason for lifting"), blank=True)
+    lift_reason = limited_text(_("reason for lifting"), 500, blank=True)
 
     class Meta:
         ordering = ["-pk"]
@@ -130,7 +131,7 @@ class WarningRevision(models.Model):
     places = models.CharField(_("places"), max_length=300, blank=True)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"),
                                    on_delete=models.PROTECT, related_name="+")
-    note = models.TextField(_("note"), blank=True)
+    note = limited_text(_("note"), 300, blank=True)
 
     class Meta:
         ordering = ["warning", "version"]

@@ -3,7 +3,8 @@
 from django.utils import timezone
 from django.utils.translation import override
 
-from early_warnings.choices import WarningLevel
+from early_warnings.choices import WarningLevel, WarningState
+from zezhou_heat.text import printable
 
 
 def _when(moment):
@@ -13,7 +14,12 @@ def _when(moment):
 
 
 def public_notice(warning, townships=None):
-    """`townships` may be given for a warning not yet saved (the drafting preview)."""
+    """The notice the county headquarters office signs, or None for a warning reported up
+    to the upper government (重大以上 beyond the county): that level issues it and words its
+    own notice, so the county publishes none. `townships` may be given for a warning not
+    yet saved (the drafting preview). Control characters in stored text are left out."""
+    if warning.state == WarningState.REPORTED_UP:
+        return None
     names = townships if townships is not None else list(
         warning.townships.values_list("short_name", flat=True)) if warning.pk else []
     area = "、".join(names) or "有关区域"
@@ -32,4 +38,4 @@ def public_notice(warning, townships=None):
         sentences.append(f"请您：{warning.measures}")
     body = "。".join(sentence.rstrip("。") for sentence in sentences) + "。"
     drill = "演练·" if warning.is_drill else ""
-    return f"【{drill}泽州县供热{level}】{body}——{warning.issuing_body}"
+    return printable(f"【{drill}泽州县供热{level}】{body}——{warning.issuing_body}")

@@ -4,19 +4,24 @@ from directory.models import Unit
 from early_warnings.choices import Channel, WarningLevel
 from early_warnings.models import EarlyWarning, WarningRevision
 from early_warnings.notice import public_notice
-from zezhou_heat.api import HappenedDateTimeField, PlannedDateTimeField
+from zezhou_heat.api import (
+    HappenedDateTimeField,
+    ModelSerializer,
+    PlannedDateTimeField,
+    Serializer,
+)
 
 TOWNSHIPS = Unit.objects.filter(kind="township")
 
 
-class RevisionSerializer(serializers.ModelSerializer):
+class RevisionSerializer(ModelSerializer):
     class Meta:
         model = WarningRevision
         fields = ["version", "msg_type", "sent_at", "level", "area", "places", "changed_by",
                   "note"]
 
 
-class WarningSerializer(serializers.ModelSerializer):
+class WarningSerializer(ModelSerializer):
     """A warning as read, and a draft as written (POST; add `submit: true` to submit it)."""
 
     townships = serializers.SlugRelatedField(slug_field="code", many=True, queryset=TOWNSHIPS,
@@ -38,25 +43,26 @@ class WarningSerializer(serializers.ModelSerializer):
                             "issued_at", "reported_to", "reported_at", "lifted_by", "lifted_at",
                             "lift_reason"]
 
-    def get_public_notice(self, warning) -> str:
+    def get_public_notice(self, warning) -> str | None:
+        """None for a warning reported up: the upper government issues its notice."""
         return public_notice(warning)
 
 
-class UpdateSerializer(serializers.Serializer):
+class UpdateSerializer(Serializer):
     level = serializers.ChoiceField(choices=WarningLevel.choices)
     townships = serializers.SlugRelatedField(slug_field="code", many=True, queryset=TOWNSHIPS)
-    places = serializers.CharField(required=False, allow_blank=True, default="")
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    places = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 
 
-class ChannelsSerializer(serializers.Serializer):
+class ChannelsSerializer(Serializer):
     channels = serializers.ListField(child=serializers.ChoiceField(choices=Channel.choices))
 
 
-class LiftSerializer(serializers.Serializer):
-    reason = serializers.CharField()
+class LiftSerializer(Serializer):
+    reason = serializers.CharField(max_length=500)
 
 
-class ReportUpSerializer(serializers.Serializer):
-    to = serializers.CharField()
+class ReportUpSerializer(Serializer):
+    to = serializers.CharField(max_length=100)
     at = HappenedDateTimeField()

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from celery import current_app
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from directory.selectors import users_on_call
@@ -20,19 +20,38 @@ from zezhou_heat.dates import earliest
 
 logger = logging.getLogger(__name__)
 CHECK_DEADLINE_TASK = "incidents.tasks.check_deadline"
+CLOCK_CHANNEL = "zezhou_clocks"  # NOTIFY wakes the clock threads of the workers (incidents.worker)
 
 
 def start_clock(incident, kind, starts_at, inquiry=None):
     minutes = settings.DEADLINE_MINUTES[kind]
     due_at = starts_at + timedelta(minutes=minutes)
-    return Deadline.objects.create(
+    deadline = Deadline.objects.create(
         kind=kind, incident=incident, inquiry=inquiry, starts_at=starts_at, due_at=due_at,
         remind_at=due_at - timedelta(minutes=settings.DEADLINE_REMINDER_MINUTES))
+    _wake_the_workers_clocks()
+    return deadline
+
+
+def _wake_the_workers_clocks():
+    """NOTIFY the clock threads (incidents/worker.py); PostgreSQL delivers it at commit,
+    and not at all on rollback."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"NOTIFY {CLOCK_CHANNEL}")
 
 
 def meet(deadline, moment):
     """Conditional: the first report that meets a clock stops it; later ones change nothing."""
-    Deadline.objects.filter(pk=deadline.pk, met_at__isnull=True).update(met_at=moment)
+    Deadline.objects.unsettled().filter(pk=deadline.pk).update(met_at=moment)
+
+
+def settle(deadlines, moment):
+    """Stop clocks nobody needs to meet any more (the response that started them ended or was
+    handed over): each still unmet is marked cancelled, so the sweep and the fast path never
+    fire it, reminder or overdue alike. Conditional, so a clock met meanwhile stays met.
+    Returns how many were settled."""
+    return deadlines.unsettled().update(cancelled_at=moment)
 
 
 FAST_PATH_PAUSE = 30  # seconds without trying the broker after it failed once

@@ -23,6 +23,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt, RGBColor
 
 from incidents import written_report
+from zezhou_heat.text import printable
 
 TITLE_FONT = ("方正小标宋简体", "宋体")
 BODY_FONT = ("仿宋_GB2312", "仿宋")
@@ -138,8 +139,9 @@ def _paragraph(document, align=None, indent=False, spacing=LINE_SPACING):
 
 def _run(paragraph, text, font, size, bold=False, color=None):
     """A run in the given (East Asian font, fallback) pair: the fallback names the Latin
-    fonts, the first the East Asian one."""
-    run = paragraph.add_run(text)
+    fonts, the first the East Asian one. Text that XML cannot hold (control characters in
+    rows stored before the text rule) is left out rather than failing the document."""
+    run = paragraph.add_run(printable(text))
     run.font.name, run.font.size, run.font.bold = font[1], size, bold
     run._element.rPr.rFonts.set(qn("w:eastAsia"), font[0])
     if color is not None:

@@ -9,14 +9,14 @@ from incidents import written_report
 from incidents.authority import scope_of
 from incidents.choices import ReportKind
 from incidents.models import Figures, Incident, Inquiry, UpwardReport
-from zezhou_heat.forms import HappenedField, PlannedField
+from zezhou_heat.forms import Form, HappenedField, ModelForm, PlannedField
 from zezhou_heat.permissions import REPORT_ANY
 
 REQUIRED_AT_INTAKE = ["occurred_at", "reported_at", "township", "place", "reporter_name",
                       "reporter_phone", "channel", "scenario", "description"]
 
 
-class FiguresForm(forms.ModelForm):
+class FiguresForm(ModelForm):
     """The figures every report states: what they are now, pre-filled from the incident."""
 
     class Meta:
@@ -83,6 +83,7 @@ class WrittenReportForm(FiguresForm):
                       else forms.TextInput(attrs=attrs))
             self.fields[element.key] = forms.CharField(
                 label=element.label, required=False, widget=widget,
+                max_length=written_report.MAX_LENGTH,
                 initial=prefill.get(element.key, ""))
         self.order_fields([*written_report.KEYS, *Figures.FIELDS])
 
@@ -116,9 +117,9 @@ def prefilled_contents(incident):
 class FollowUpReportForm(FiguresForm):
     """A continuation report or the final report: what changed, measures, figures now."""
 
-    summary = forms.CharField(label=_("What happened or changed"),
+    summary = forms.CharField(label=_("What happened or changed"), max_length=2000,
                               widget=forms.Textarea(attrs={"rows": 4}))
-    measures = forms.CharField(label=_("Measures taken"), required=False,
+    measures = forms.CharField(label=_("Measures taken"), required=False, max_length=2000,
                                widget=forms.Textarea(attrs={"rows": 3}))
 
     class Meta(FiguresForm.Meta):
@@ -135,7 +136,7 @@ class FollowUpReportForm(FiguresForm):
 FOLLOW_UP_KINDS = {"continuation": ReportKind.CONTINUATION, "final": ReportKind.FINAL}
 
 
-class UpwardReportForm(forms.ModelForm):
+class UpwardReportForm(ModelForm):
     class Meta:
         model = UpwardReport
         fields = ["recipient", "recipient_detail", "channel", "sent_at", "report"]
@@ -147,7 +148,7 @@ class UpwardReportForm(forms.ModelForm):
         self.fields["report"].queryset = incident.reports.all()
 
 
-class InquiryForm(forms.ModelForm):
+class InquiryForm(ModelForm):
     class Meta:
         model = Inquiry
         fields = ["asked_by", "asked_at", "question"]
@@ -159,5 +160,5 @@ class InquiryForm(forms.ModelForm):
         self.fields["asked_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
 
 
-class ReplyForm(forms.Form):
-    reply = forms.CharField(label=_("Reply"), widget=forms.Textarea(attrs={"rows": 3}))
+class ReplyForm(Form):
+    reply = forms.CharField(label=_("Reply"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))

@@ -18,7 +18,7 @@ from incidents.choices import (
     UpwardChannel,
     UpwardRecipient,
 )
-from zezhou_heat.models import AppendOnlyModel
+from zezhou_heat.models import AppendOnlyModel, limited_text
 from zezhou_heat.permissions import MANAGE_INCIDENT_STATUS, declared_for
 
 MANAGE_STATUS = MANAGE_INCIDENT_STATUS
@@ -64,7 +64,7 @@ class Incident(ConcurrentTransitionMixin, Figures):
         _("reporter's phone"), max_length=32, validators=[validate_phone])
     channel = models.CharField(_("channel"), max_length=20, choices=ReportChannel.choices)
     scenario = models.CharField(_("scenario"), max_length=20, choices=Scenario.choices)
-    description = models.TextField(_("what happened"))
+    description = limited_text(_("what happened"), 2000)
     heat_sources = models.CharField(
         _("heat sources or stations involved"), max_length=300, blank=True)
     heating_stopped_at = models.DateTimeField(_("heating stopped at"), null=True, blank=True)
@@ -126,8 +126,8 @@ class Report(AppendOnlyModel, Figures):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT,
         related_name="+")
-    summary = models.TextField(_("what happened or changed"), blank=True)
-    measures = models.TextField(_("measures taken"), blank=True)
+    summary = limited_text(_("what happened or changed"), 2000, blank=True)
+    measures = limited_text(_("measures taken"), 2000, blank=True)
     contents = models.JSONField(_("written report contents"), default=dict, blank=True)
     is_complete = models.BooleanField(_("complete"), default=True)
     on_time = models.BooleanField(_("on time"), null=True, blank=True)
@@ -202,11 +202,11 @@ class Inquiry(models.Model):
         Incident, verbose_name=_("incident"), on_delete=models.PROTECT, related_name="inquiries")
     asked_by = models.CharField(_("asked by"), max_length=100)
     asked_at = models.DateTimeField(_("asked at"))
-    question = models.TextField(_("what was asked"))
+    question = limited_text(_("what was asked"), 1000)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT,
         related_name="+")
-    reply = models.TextField(_("reply"), blank=True)
+    reply = limited_text(_("reply"), 2000, blank=True)
     replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
     replied_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("replied by"), on_delete=models.PROTECT,
@@ -223,10 +223,16 @@ class Inquiry(models.Model):
 
 class DeadlineQuerySet(models.QuerySet):
     def open(self):
-        return self.filter(met_at__isnull=True, overdue_at__isnull=True, failed_at__isnull=True)
+        return self.filter(met_at__isnull=True, overdue_at__isnull=True,
+                           cancelled_at__isnull=True, failed_at__isnull=True)
 
     def overdue(self):
-        return self.filter(met_at__isnull=True, overdue_at__isnull=False)
+        return self.filter(met_at__isnull=True, overdue_at__isnull=False,
+                           cancelled_at__isnull=True)
+
+    def unsettled(self):
+        """Neither met nor cancelled: still asking someone for something, overdue or not."""
+        return self.filter(met_at__isnull=True, cancelled_at__isnull=True)
 
 
 class Deadline(models.Model):
@@ -245,6 +251,10 @@ class Deadline(models.Model):
     reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
     met_at = models.DateTimeField(_("met at"), null=True, blank=True)
     overdue_at = models.DateTimeField(_("marked overdue at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(
+        _("no longer needed since"), null=True, blank=True,
+        help_text=_("Settled without being met: the response that started it ended or was "
+                    "handed over."))
     # Set aside by the sweep because it could not be processed (incidents.clocks): never
     # tried again, so one bad row cannot stop the others; repaired by hand.
     failed_at = models.DateTimeField(_("set aside at"), null=True, blank=True)
@@ -257,10 +267,12 @@ class Deadline(models.Model):
         verbose_name = _("deadline")
         verbose_name_plural = _("deadlines")
         indexes = [
-            models.Index(fields=["due_at"], condition=Q(met_at__isnull=True, overdue_at__isnull=True),
-                         name="deadline_open_due"),
+            models.Index(fields=["due_at"], condition=Q(
+                met_at__isnull=True, overdue_at__isnull=True, cancelled_at__isnull=True),
+                name="deadline_open_due"),
             models.Index(fields=["remind_at"], condition=Q(
-                met_at__isnull=True, overdue_at__isnull=True, reminded_at__isnull=True),
+                met_at__isnull=True, overdue_at__isnull=True, cancelled_at__isnull=True,
+                reminded_at__isnull=True),
                 name="deadline_reminder_due"),
         ]
         constraints = [
@@ -275,6 +287,8 @@ class Deadline(models.Model):
     def state(self):
         if self.met_at:
             return "met"
+        if self.cancelled_at:
+            return "cancelled"
         if self.overdue_at:
             return "overdue"
         if self.failed_at:

@@ -7,19 +7,24 @@ from incidents import written_report
 from incidents.choices import ReportKind
 from incidents.grading import suggest_response_level
 from incidents.models import Deadline, Figures, Incident, Inquiry, Report, UpwardReport
-from zezhou_heat.api import HappenedDateTimeField, PlannedDateTimeField
+from zezhou_heat.api import (
+    HappenedDateTimeField,
+    ModelSerializer,
+    PlannedDateTimeField,
+    Serializer,
+)
 
 
-class DeadlineSerializer(serializers.ModelSerializer):
+class DeadlineSerializer(ModelSerializer):
     state = serializers.CharField(read_only=True)
 
     class Meta:
         model = Deadline
         fields = ["id", "kind", "inquiry", "starts_at", "due_at", "remind_at", "reminded_at",
-                  "met_at", "overdue_at", "state"]
+                  "met_at", "overdue_at", "cancelled_at", "state"]
 
 
-class ReportSerializer(serializers.ModelSerializer):
+class ReportSerializer(ModelSerializer):
     title = serializers.CharField(read_only=True)
 
     class Meta:
@@ -28,7 +33,7 @@ class ReportSerializer(serializers.ModelSerializer):
                   "measures", "contents", "is_complete", "on_time", *Figures.FIELDS]
 
 
-class UpwardReportSerializer(serializers.ModelSerializer):
+class UpwardReportSerializer(ModelSerializer):
     sent_at = HappenedDateTimeField()
 
     class Meta:
@@ -38,7 +43,7 @@ class UpwardReportSerializer(serializers.ModelSerializer):
         read_only_fields = ["skipped_level", "recorded_by"]
 
 
-class InquirySerializer(serializers.ModelSerializer):
+class InquirySerializer(ModelSerializer):
     asked_at = HappenedDateTimeField()
     deadline = DeadlineSerializer(read_only=True)
 
@@ -48,11 +53,11 @@ class InquirySerializer(serializers.ModelSerializer):
         read_only_fields = ["reply", "replied_at"]
 
 
-class ReplySerializer(serializers.Serializer):
-    reply = serializers.CharField()
+class ReplySerializer(Serializer):
+    reply = serializers.CharField(max_length=Inquiry._meta.get_field("reply").max_length)
 
 
-class IncidentSerializer(serializers.ModelSerializer):
+class IncidentSerializer(ModelSerializer):
     """An incident as read, and the first report as written (POST)."""
 
     township = serializers.SlugRelatedField(
@@ -86,7 +91,7 @@ class IncidentSerializer(serializers.ModelSerializer):
         return normalise_phone(value)
 
 
-class FiguresSerializer(serializers.ModelSerializer):
+class FiguresSerializer(ModelSerializer):
     class Meta:
         model = Incident
         fields = Figures.FIELDS
@@ -98,10 +103,19 @@ class NewReportSerializer(FiguresSerializer):
 
     kind = serializers.ChoiceField(choices=[ReportKind.WRITTEN, ReportKind.CONTINUATION,
                                             ReportKind.FINAL])
-    summary = serializers.CharField(required=False, allow_blank=True, default="")
-    measures = serializers.CharField(required=False, allow_blank=True, default="")
-    contents = serializers.DictField(child=serializers.CharField(allow_blank=True),
-                                     required=False, default=dict)
+    summary = serializers.CharField(required=False, allow_blank=True, default="",
+                                    max_length=Report._meta.get_field("summary").max_length)
+    measures = serializers.CharField(required=False, allow_blank=True, default="",
+                                     max_length=Report._meta.get_field("measures").max_length)
+    contents = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=written_report.MAX_LENGTH),
+        required=False, default=dict)
+
+    # What each kind takes besides the figures: a written report its §4.1 items (its
+    # summary and measures are items of `contents`), the others a summary and measures.
+    TAKES = {ReportKind.WRITTEN: {"contents"},
+             ReportKind.CONTINUATION: {"summary", "measures"},
+             ReportKind.FINAL: {"summary", "measures"}}
 
     class Meta(FiguresSerializer.Meta):
         fields = ["kind", "summary", "measures", "contents", *Figures.FIELDS]
@@ -114,6 +128,14 @@ class NewReportSerializer(FiguresSerializer):
         return value
 
     def validate(self, attrs):
+        given = set(self.initial_data) & {"summary", "measures", "contents"}
+        ignored = sorted(given - self.TAKES[attrs["kind"]])
+        if ignored:
+            message = (_("A written report states these as items of “contents” "
+                         "(course_of_events, measures_taken …).")
+                       if attrs["kind"] == ReportKind.WRITTEN
+                       else _("Only a written report has “contents”; say it in the summary."))
+            raise serializers.ValidationError({name: [message] for name in ignored})
         if attrs["kind"] != ReportKind.WRITTEN and not attrs["summary"].strip():
             raise serializers.ValidationError({"summary": self.fields["summary"].error_messages[
                 "blank"]})

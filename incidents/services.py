@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_fsm import can_proceed
 
 from directory.validators import validate_phone
 from incidents import clocks, written_report
@@ -203,6 +204,9 @@ def upward_report_recorded(*, actor, incident, recipient, channel, sent_at,
     below the recipient's first (the county before the city, the city before the province)."""
     _check_may_handle_inquiries(actor)
     check_moments(happened={"sent_at": sent_at})
+    if report is not None and report.incident_id != incident.pk:
+        raise ValidationError({"report": _("The report passed up must be one of this "
+                                           "incident's reports.")})
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     level = RECIPIENT_LEVEL[recipient]
     below = [r for r, lvl in RECIPIENT_LEVEL.items() if lvl == level - 1]
@@ -264,9 +268,26 @@ def incident_status_changed(*, actor, incident, transition):
     method = getattr(incident, transition)
     check_transition(method, actor, state_label=incident.get_status_display(),
                      unmet_message=_("An incident closes once its final report is filed."))
+    _move(actor, incident, method)
+    return incident
+
+
+@transaction.atomic
+def incident_status_followed(*, actor, incident, transition):
+    """A lifecycle step another feature drives (a response started, ended): its service has
+    checked the actor's authority for that. The incident is locked and read afresh, and only
+    its status column is written, so figures and grade a report committed meanwhile are kept.
+    A step the incident's status does not allow (already responding, closed) is skipped."""
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    method = getattr(incident, transition)
+    if can_proceed(method):
+        _move(actor, incident, method)
+    return incident
+
+
+def _move(actor, incident, method):
     old = incident.status
     method()
-    incident.save()
+    incident.save(update_fields=["status"])
     append_event(actor=actor, kind="incident.status_changed", subject=incident,
                  incident=incident, old={"status": old}, new={"status": incident.status})
-    return incident

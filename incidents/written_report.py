@@ -37,6 +37,7 @@ ELEMENTS = [
     Element("reporter_phone", _("Reporter: phone"), phone=True),
 ]
 KEYS = [element.key for element in ELEMENTS]
+MAX_LENGTH = 2000  # each item, as a report's summary
 BY_KEY = {element.key: element for element in ELEMENTS}
 
 

@@ -15,6 +15,7 @@ from response.choices import (
     ResponseState,
     StartMode,
 )
+from zezhou_heat.models import limited_text
 from zezhou_heat.permissions import declared_for
 
 S = ResponseState
@@ -30,7 +31,7 @@ class Response(ConcurrentTransitionMixin, models.Model):
     state = FSMField(_("state"), default=S.PROPOSED, choices=S.choices, protected=True)
     suggested_level = models.CharField(_("suggested level"), max_length=4,
                                        choices=ResponseLevel.choices)
-    reason = models.TextField(_("reason"), blank=True)
+    reason = limited_text(_("reason"), 1000, blank=True)
     proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("proposed by"),
                                     on_delete=models.PROTECT, null=True, related_name="+")
     proposed_at = models.DateTimeField(_("proposed at"), null=True)
@@ -42,7 +43,7 @@ class Response(ConcurrentTransitionMixin, models.Model):
         _("authority of the starter"), default=0,
         help_text=_("3 commander, 2 deputy commander, 1 office director"))
     started_at = models.DateTimeField(_("started at"), null=True)
-    decided_note = models.TextField(_("decision note"), blank=True)
+    decided_note = limited_text(_("decision note"), 300, blank=True)
     rejected_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("rejected by"),
                                     on_delete=models.PROTECT, null=True, related_name="+")
     rejected_at = models.DateTimeField(_("rejected at"), null=True)
@@ -119,7 +120,7 @@ class LevelChange(models.Model):
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"),
                                    on_delete=models.PROTECT, related_name="+")
     changed_at = models.DateTimeField(_("at"), auto_now_add=True)
-    reason = models.TextField(_("reason"), blank=True)
+    reason = limited_text(_("reason"), 1000, blank=True)
 
     class Meta:
         ordering = ["changed_at", "pk"]

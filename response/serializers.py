@@ -4,27 +4,30 @@ from directory.models import TaskGroup
 from incidents.models import Incident
 from response.choices import CONDITIONS, ChecklistStatus, ResponseLevel
 from response.models import ChecklistItem, LevelChange, Notice, Response
-from zezhou_heat.api import HappenedDateTimeField
+from zezhou_heat.api import HappenedDateTimeField, ModelSerializer, Serializer
 
 
-class LevelChangeSerializer(serializers.ModelSerializer):
+class LevelChangeSerializer(ModelSerializer):
     class Meta:
         model = LevelChange
         fields = ["from_level", "to_level", "changed_by", "changed_at", "reason"]
 
 
-class NoticeSerializer(serializers.ModelSerializer):
+class NoticeSerializer(ModelSerializer):
     unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
     due_at = serializers.DateTimeField(source="deadline.due_at", read_only=True)
     overdue_at = serializers.DateTimeField(source="deadline.overdue_at", read_only=True)
+    cancelled_at = serializers.DateTimeField(source="deadline.cancelled_at", read_only=True,
+                                             help_text="No acknowledgement needed any more: "
+                                                       "the response ended or was handed over.")
 
     class Meta:
         model = Notice
         fields = ["id", "response", "unit", "sent_at", "due_at", "acknowledged_at",
-                  "acknowledged_by", "overdue_at"]
+                  "acknowledged_by", "overdue_at", "cancelled_at"]
 
 
-class ChecklistItemSerializer(serializers.ModelSerializer):
+class ChecklistItemSerializer(ModelSerializer):
     task_group = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
@@ -34,12 +37,12 @@ class ChecklistItemSerializer(serializers.ModelSerializer):
         read_only_fields = ["response", "text", "is_measure", "updated_by", "updated_at"]
 
 
-class ChecklistUpdateSerializer(serializers.Serializer):
+class ChecklistUpdateSerializer(Serializer):
     status = serializers.ChoiceField(choices=ChecklistStatus.choices)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 
 
-class ResponseSerializer(serializers.ModelSerializer):
+class ResponseSerializer(ModelSerializer):
     task_groups = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     level_changes = LevelChangeSerializer(many=True, read_only=True)
     notices = NoticeSerializer(many=True, read_only=True)
@@ -56,32 +59,33 @@ class ResponseSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class NewResponseSerializer(serializers.Serializer):
+class NewResponseSerializer(Serializer):
     """Propose a level (the office), or start it directly (`direct`: the authority itself)."""
 
     incident = serializers.PrimaryKeyRelatedField(queryset=Incident.objects.all())
     level = serializers.ChoiceField(choices=ResponseLevel.choices)
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="",
+                                   max_length=1000)
     task_groups = serializers.SlugRelatedField(slug_field="code", many=True, required=False,
                                                queryset=TaskGroup.objects.all(), default=list)
     direct = serializers.BooleanField(required=False, default=False)
 
 
-class LevelChangeRequestSerializer(serializers.Serializer):
+class LevelChangeRequestSerializer(Serializer):
     level = serializers.ChoiceField(choices=ResponseLevel.choices)
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=1000)
 
 
-class HandOverSerializer(serializers.Serializer):
-    to = serializers.CharField()
+class HandOverSerializer(Serializer):
+    to = serializers.CharField(max_length=100)
     at = HappenedDateTimeField()
 
 
-class SiteHeadquartersSerializer(serializers.Serializer):
-    leader = serializers.CharField()
-    place = serializers.CharField()
+class SiteHeadquartersSerializer(Serializer):
+    leader = serializers.CharField(max_length=50)
+    place = serializers.CharField(max_length=200)
     set_up_at = HappenedDateTimeField()
 
 
-class ConditionSerializer(serializers.Serializer):
+class ConditionSerializer(Serializer):
     condition = serializers.ChoiceField(choices=CONDITIONS)

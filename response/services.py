@@ -13,7 +13,8 @@ from directory.selectors import held_units, users_with_permission
 from incidents import clocks
 from incidents.choices import DeadlineKind, IncidentStatus, ResponseLevel
 from incidents.grading import suggest_response_level
-from incidents.models import Incident
+from incidents.models import Deadline, Incident
+from incidents.services import incident_status_followed
 from response import authority
 from response.choices import (
     CONDITIONS,
@@ -144,10 +145,11 @@ def _activate(actor, response, mode):
     groups = list(response.task_groups.all())
     _add_playbook_items(response, groups)
     notices = _send_notices(response, groups, now)
-    incident = response.incident
-    if incident.status == IncidentStatus.REPORTED:
-        incident.begin_response()
-        incident.save()
+    # Before the response's own event: the incident is locked before the timeline, as a
+    # report filed on it locks them, so the two never wait on each other.
+    incident = incident_status_followed(actor=actor, incident=response.incident,
+                                        transition="begin_response")
+    response.incident = incident
     leaders = (users_with_permission(authority.LEVEL_PERMISSION[ResponseLevel.LEVEL_II])
                if response.level == ResponseLevel.LEVEL_III else [])
     append_event(actor=actor, kind="response.started", subject=response, incident=incident,
@@ -273,6 +275,7 @@ def response_handed_over(*, actor, response, to, at):
     response.hand_over()
     response.handed_over_to, response.handed_over_at = to.strip(), at
     response.save()
+    _settle_notices(response)
     append_event(actor=actor, kind="response.handed_over", subject=response,
                  incident=response.incident, new={"to": to})
     return response
@@ -289,13 +292,20 @@ def response_ended(*, actor, response):
     response.end()
     response.ended_by, response.ended_at = actor, timezone.now()
     response.save()
-    incident = response.incident
-    if incident.status == IncidentStatus.RESPONDING:
-        incident.bring_under_control()
-        incident.save()
+    _settle_notices(response)
+    incident = incident_status_followed(actor=actor, incident=response.incident,
+                                        transition="bring_under_control")
+    response.incident = incident
     append_event(actor=actor, kind="response.ended", subject=response, incident=incident,
                  new={"level": response.level})
     return response
+
+
+def _settle_notices(response):
+    """Ended or handed over: the county no longer waits for its units' acknowledgements, so
+    the notice clocks not yet met stop (no reminder, no overdue alert, nothing to
+    acknowledge). A notice already overdue keeps that mark in its history."""
+    clocks.settle(Deadline.objects.filter(notice__response=response), timezone.now())
 
 
 # --- member units --------------------------------------------------------------------------
@@ -304,7 +314,9 @@ def response_ended(*, actor, response):
 @transaction.atomic
 def notice_acknowledged(*, actor, notice):
     """确认收到: by a liaison of the unit the notice is addressed to."""
-    notice = Notice.objects.select_for_update(of=("self",)).select_related(
+    # The clock is locked too: a response ending meanwhile settles it either before (then
+    # this refuses) or after (then it finds the clock met and leaves it).
+    notice = Notice.objects.select_for_update(of=("self", "deadline")).select_related(
         "deadline", "response__incident", "unit").get(pk=notice.pk)
     if notice.unit_id not in held_units(actor, PositionCode.UNIT_LIAISON):
         raise PermissionDenied(_("Only a liaison of %(unit)s acknowledges this notice.") % {
@@ -312,6 +324,9 @@ def notice_acknowledged(*, actor, notice):
     if notice.acknowledged_at:
         raise StateConflict(_("Already acknowledged at %(time)s.") % {
             "time": timezone.localtime(notice.acknowledged_at).strftime("%H:%M")})
+    if notice.deadline.cancelled_at:
+        raise StateConflict(_("No acknowledgement is needed any more: the response is “%(state)s”.") % {
+            "state": notice.response.get_state_display()})
     now = timezone.now()
     notice.acknowledged_at, notice.acknowledged_by = now, actor
     notice.save()

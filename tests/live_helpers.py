@@ -1,7 +1,9 @@
 """A real Uvicorn serving the ASGI application (HTTP and WebSockets) against the test
 database, for the live-push tests; pytest-django's live_server speaks WSGI only."""
 
+import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -29,6 +31,22 @@ def database_url():
     return f"postgres://{settings['USER']}@{host}:{port}/{settings['NAME']}"
 
 
+def shipped_uvicorn_options():
+    """The Uvicorn options of the Dockerfile's command, less --host and --port: the tests
+    serve the application the way production does (proxy headers included)."""
+    dockerfile = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    command = json.loads(re.search(r"^CMD (\[.*\])$", dockerfile, re.MULTILINE).group(1))
+    options = command[command.index("zezhou_heat.asgi:application") + 1:]
+    kept = []
+    while options:
+        option = options.pop(0)
+        if option in ("--host", "--port"):
+            options.pop(0)
+        else:
+            kept.append(option)
+    return kept
+
+
 def free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -47,7 +65,7 @@ def wait_until(check, timeout, step=0.1):
 class AsgiServer:
     """Uvicorn in its own process, its output kept for the failure message."""
 
-    def __init__(self, redis_url, **settings):
+    def __init__(self, redis_url, ready_path="/healthz", **settings):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}"
@@ -56,9 +74,11 @@ class AsgiServer:
                "LIVE_CHANNEL_PREFIX": django_settings.LIVE_CHANNEL_PREFIX,
                **{key: str(value) for key, value in settings.items()}}
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        self.ready_path = ready_path
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "zezhou_heat.asgi:application", "--host",
-             "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
+             "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
+             *shipped_uvicorn_options()],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             start_new_session=True)
         self.lines = []
@@ -75,7 +95,7 @@ class AsgiServer:
         if self.process.poll() is not None:
             return False
         try:
-            with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as response:
+            with urllib.request.urlopen(f"{self.url}{self.ready_path}", timeout=1) as response:
                 return response.status == 200
         except OSError:
             return False
@@ -111,7 +131,8 @@ def use_channel_layer(settings, redis_url):
 
     settings.CHANNEL_LAYERS = {"default": {
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-        "CONFIG": {"hosts": [{"address": redis_url}], "prefix": settings.LIVE_CHANNEL_PREFIX}}}
+        "CONFIG": {"hosts": [{"address": redis_url, **settings.REDIS_CLIENT_TIMEOUTS}],
+                   "prefix": settings.LIVE_CHANNEL_PREFIX}}}
     channel_layers.backends = {}
     push._paused_until = 0.0
 

@@ -2,8 +2,11 @@
 Who may connect, what each user receives, one frame per event after commit, and sockets
 closed when their session ends or their user is deactivated."""
 
+import http.client
 import json
+import re
 import time
+from urllib.parse import urlencode
 
 import pytest
 import redis
@@ -14,6 +17,7 @@ from websockets.sync.client import connect
 
 from directory.choices import PositionCode
 from directory.models import Unit
+from tests.conftest import PASSWORD
 from tests.incident_helpers import report_incident
 from tests.live_helpers import asgi_server, session_cookie, use_channel_layer, wait_until
 from timeline.models import Event
@@ -131,6 +135,30 @@ def test_the_heartbeat_tells_the_latest_sequence_number(server, make_user):
     assert beats and beats[-1]["seq"] == seqs_of(incident)[-1]
 
 
+def test_the_session_limits_of_pages_hold_for_sockets(server, make_user):
+    """30 idle minutes or 12 hours in all: refused on connect, and an open socket closed when
+    its session goes idle (one test: each live test costs a database flush)."""
+    def session_of(signed_in_ago, seen_ago):
+        client, cookie = session_cookie(make_user(PositionCode.DUTY_OFFICER))
+        session = client.session
+        session["auth_at"] = int(time.time()) - signed_in_ago
+        session["seen_at"] = int(time.time()) - seen_ago
+        session.save()
+        return session, cookie
+
+    _idle, idle_cookie = session_of(31 * 60, 31 * 60)
+    _old, old_cookie = session_of(13 * 3600, 0)
+    assert refused_status(server, cookie=idle_cookie) == 403
+    assert refused_status(server, cookie=old_cookie) == 403
+    session, cookie = session_of(60, 0)
+    with opened(server, cookie=cookie) as socket:
+        session["seen_at"] = int(time.time()) - 31 * 60
+        session.save()
+        with pytest.raises(ConnectionClosed) as closed:
+            frames(socket, 5.0, types=())
+    assert closed.value.rcvd.code == 4401
+
+
 @pytest.mark.parametrize("ending", ["log out", "deactivate"])
 def test_a_socket_closes_when_its_session_ends(server, make_user, ending):
     duty = make_user(PositionCode.DUTY_OFFICER)
@@ -160,3 +188,30 @@ def test_pushes_resume_when_a_killed_redis_comes_back(private_redis, settings, m
         received = frames(socket, 3.0)
     assert [(frame["type"], frame["seq"]) for frame in received] == [
         ("event", seq) for seq in seqs_of(incident)]
+
+
+def login_status(server, username, password, forwarded_for):
+    """POST the login form to the running server, as a client writing X-Forwarded-For."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    connection.request("GET", "/accounts/login/")
+    form = connection.getresponse()
+    cookie = form.getheader("Set-Cookie").split(";")[0]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.read().decode())[1]
+    connection.request("POST", "/accounts/login/", urlencode(
+        {"username": username, "password": password, "csrfmiddlewaretoken": token}),
+        {"Cookie": cookie, "X-Forwarded-For": forwarded_for,
+         "Content-Type": "application/x-www-form-urlencoded"})
+    status = connection.getresponse().status
+    connection.close()
+    return status
+
+
+def test_the_shipped_server_does_not_take_the_client_address_from_the_client(
+        server, make_user):
+    """Uvicorn run with the Dockerfile's options: rotating X-Forwarded-For does not walk
+    around the login limit (the address is the peer's unless it is a trusted proxy)."""
+    user = make_user(PositionCode.COMMANDER)
+    statuses = [login_status(server, user.username, "wrong-password", f"198.51.100.{n}")
+                for n in range(1, 6)]
+    assert statuses == [200] * 4 + [429]
+    assert login_status(server, user.username, PASSWORD, "198.51.100.6") == 429

@@ -28,7 +28,8 @@ from zezhou_heat.views import page_action
 
 pytestmark = pytest.mark.django_db
 P = PositionCode
-EVIL = ["https://evil.example/", "//evil.example/path", "https:/\\evil.example/"]
+EVIL = ["https://evil.example/", "//evil.example/path", "https:/\\evil.example/",
+        "javascript:alert(document.cookie)"]
 
 
 # --- building blocks --------------------------------------------------------------------------
@@ -213,6 +214,17 @@ def test_a_response_action_never_returns_to_another_site(client, users, target):
     client.force_login(users(P.DEPUTY_COMMANDER))
     answer = client.post(f"/response/{response.pk}/reject/", {"next": target})
     assert answer["Location"] == f"/incidents/{response.incident_id}/#response"
+
+
+def test_the_409_page_never_links_to_a_script_or_another_site(client, users):
+    """Issue 11, defect 9: lifting a warning that is not in effect, with a hostile `next`."""
+    warning = pending_warning(users, "larger")
+    client.force_login(users(P.COMMANDER))
+    for target in EVIL:
+        answer = client.post(f"/warnings/{warning.pk}/lift/", {"next": target, "reason": "解除"})
+        assert answer.status_code == 409
+        assert f'href="/warnings/{warning.pk}/"' in answer.content.decode()
+        assert "javascript:" not in answer.content.decode() and "evil" not in answer.content.decode()
 
 
 def test_a_page_of_this_site_is_where_it_returns(client, users):

@@ -92,6 +92,14 @@ def test_redis_url_needs_a_known_scheme(monkeypatch):
         env.get_url("REDIS_URL", None, env.REDIS_SCHEMES)
 
 
+def test_trusted_proxies_are_addresses_or_networks(monkeypatch):
+    monkeypatch.setenv("TRUSTED_PROXIES", "10.0.0.5, 172.28.0.0/24, ::1")
+    assert env.get_networks("TRUSTED_PROXIES", []) == ["10.0.0.5", "172.28.0.0/24", "::1"]
+    monkeypatch.setenv("TRUSTED_PROXIES", "10.0.0.5,proxy.local")
+    with pytest.raises(ImproperlyConfigured, match="TRUSTED_PROXIES='proxy.local' is not valid"):
+        env.get_networks("TRUSTED_PROXIES", [])
+
+
 def test_embedded_defaults_use_sqlite_and_a_redis_socket_under_var():
     result = manage("shell", "--no-imports", "-c", "from django.conf import settings as s; "
                     "print(s.DATABASES['default']['ENGINE']); print(s.REDIS_URL); "

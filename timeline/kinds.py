@@ -69,6 +69,8 @@ GRADE = ("grade", "criterion")
 WRITTEN = ("complete", "on_time", "missing")
 CLOCK = ("kind", "due_at")
 DRAFT = ("level", "category")
+ACCOUNT_FIELDS = ("username", "first_name", "last_name", "email", "is_active", "is_staff",
+                  "is_superuser")
 
 DIRECTORY_CHANGED = _("Directory changed")
 PLAYBOOK_CHANGED = _("Playbook changed")
@@ -104,6 +106,13 @@ DECLARED = [
     # directory
     EventKind("auth.locked_out", _("Login locked after failed attempts"),
               fields=("username", "ip_address")),
+    # accounts (directory.services: account_saved, password_reset); never a password or hash
+    EventKind("auth.account.created", _("Account created"), fields=("username",),
+              optional=ACCOUNT_FIELDS[1:]),
+    EventKind("auth.account.updated", _("Account changed"),
+              optional=ACCOUNT_FIELDS, old_optional=ACCOUNT_FIELDS),
+    EventKind("auth.password_reset", _("Password reset"),
+              fields=("username", "usable", "leadership")),
     *_changes("directory.unit", "directory.unit", DIRECTORY_CHANGED),
     *_changes("directory.person", "directory.person", DIRECTORY_CHANGED),
     *_changes("directory.holding", "directory.positionholding", DIRECTORY_CHANGED),

@@ -1,18 +1,33 @@
 """API plumbing shared by every app."""
 
+from collections.abc import Mapping
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.dateparse import parse_datetime
-from rest_framework import permissions, serializers, status
+from django.utils.translation import gettext as _
+from rest_framework import pagination, parsers, permissions, serializers, status
+from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from zezhou_heat import dates
+from zezhou_heat import dates, text
 from zezhou_heat.errors import StateConflict
+
+MAX_JSON_DEPTH = 20  # the deepest body the API takes is three levels; 20 leaves room
+MAX_PAGE_SIZE = 1000
+MAX_OFFSET = 2**31 - 1
 
 
 def exception_handler(exc, context):
     """A service refusing input with Django's ValidationError answers 400 with field
     errors, like a serializer would, instead of a 500."""
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024)
+        return Response({"detail": _("The request body is larger than %(size)s MB; no field "
+                                     "takes that much text.") % {"size": f"{limit:g}"}},
+                        status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, StateConflict):
         return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
@@ -71,10 +86,53 @@ class PlannedDateTimeField(HappenedDateTimeField):
     kind = dates.PLANNED
 
 
-class NoteSerializer(serializers.Serializer):
+class StrictInput:
+    """For every serializer that reads a request body: a key it does not take (unknown, or
+    read-only and so ignored) is an error naming it, and so is text anywhere in a value that
+    breaks the shared text rule (zezhou_heat.text), before any field looks the value up
+    (a NUL in a code would reach PostgreSQL, which refuses it)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            errors = {}
+            for key in data:
+                field = self.fields.get(key)
+                if field is None:
+                    errors[key] = [_("Unknown field.")]
+                elif field.read_only:
+                    errors[key] = [_("This field cannot be written.")]
+                elif refusal := _text_refusal(
+                        data.getlist(key) if hasattr(data, "getlist") else data[key]):
+                    errors[key] = refusal
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
+def _text_refusal(value):
+    """The text rule's error for one value: a list of messages, or for an object (such as a
+    written report's `contents`) the messages under each offending key."""
+    if isinstance(value, Mapping):
+        nested = {str(key): refusal for key, item in value.items()
+                  if (refusal := _text_refusal(item) or _text_refusal(str(key)))}
+        return nested
+    if found := text.refused_anywhere(value):
+        return [str(text.MESSAGE) % {"found": ", ".join(found)}]
+    return None
+
+
+class Serializer(StrictInput, serializers.Serializer):
+    """The project's plain serializer: strict about its input."""
+
+
+class ModelSerializer(StrictInput, serializers.ModelSerializer):
+    """The project's model serializer: strict about its input."""
+
+
+class NoteSerializer(Serializer):
     """An optional note with a decision (approve, reject)."""
 
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 
 
 def validated(serializer_class, request):
@@ -82,3 +140,58 @@ def validated(serializer_class, request):
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, refusing a body nested deeper than MAX_JSON_DEPTH with a 400
+    (Python's decoder raises RecursionError, a 500, at about a thousand levels)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError(_("The JSON body is nested too deeply.")) from None
+        if _depth(data) > MAX_JSON_DEPTH:
+            raise ParseError(_("The JSON body is nested too deeply."))
+        return data
+
+
+def _depth(value):
+    """Nesting depth of a parsed JSON value, without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            if depth > MAX_JSON_DEPTH:
+                break
+            stack.extend((child, depth + 1)
+                         for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+class Pagination(pagination.LimitOffsetPagination):
+    """Limit and offset, refused with the parameter named when out of range (a limit past
+    PostgreSQL's bigint was a 500). At most MAX_PAGE_SIZE rows a page."""
+
+    max_limit = MAX_PAGE_SIZE
+
+    def get_limit(self, request):
+        self._check_range(request, self.limit_query_param, MAX_PAGE_SIZE)
+        return super().get_limit(request)
+
+    def get_offset(self, request):
+        self._check_range(request, self.offset_query_param, MAX_OFFSET)
+        return super().get_offset(request)
+
+    @staticmethod
+    def _check_range(request, name, maximum):
+        raw = request.query_params.get(name)
+        try:
+            value = int(raw)
+        except (TypeError, ValueError):
+            return  # absent or not a number: DRF's default applies
+        if value > maximum:
+            raise serializers.ValidationError({name: [
+                _("Ensure this value is less than or equal to %(limit_value)s.")
+                % {"limit_value": maximum}]})

@@ -68,3 +68,16 @@ def get_url(name, default, schemes, *, required=False):
     if parsed.scheme not in {"sqlite", "unix"} and not parsed.hostname:
         _fail(name, raw, "a URL with a host name")
     return raw
+
+
+def get_networks(name, default):
+    """A comma-separated list of IP addresses or networks (10.0.0.5, 172.28.0.0/16, ::1)."""
+    import ipaddress
+
+    networks = get_list(name, default)
+    for entry in networks:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            _fail(name, entry, "IP addresses or networks separated by commas")
+    return networks

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from zezhou_heat import dates
+from zezhou_heat.text import validate_text
 
 DATETIME_INPUT = {"type": "datetime-local"}
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -29,7 +30,26 @@ class PlannedField(HappenedField):
     default_validators = [dates.validate_planned]
 
 
-class NoteForm(forms.Form):
+class TextRule:
+    """For every form a person types into: each text field (whenever the form added it)
+    refuses control characters other than tab and line breaks (zezhou_heat.text)."""
+
+    def full_clean(self):
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField) and validate_text not in field.validators:
+                field.validators.append(validate_text)
+        super().full_clean()
+
+
+class Form(TextRule, forms.Form):
+    pass
+
+
+class ModelForm(TextRule, forms.ModelForm):
+    pass
+
+
+class NoteForm(Form):
     """An optional note with a decision (approve, reject): the pages' NoteSerializer."""
 
     note = forms.CharField(label=_("Note"), required=False, max_length=300)

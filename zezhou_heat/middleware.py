@@ -3,7 +3,11 @@ import time
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils import translation
+from django.utils.translation import gettext as _
+
+from zezhou_heat import text
 
 SESSION_AUTH_AT = "auth_at"
 SESSION_SEEN_AT = "seen_at"
@@ -28,15 +32,24 @@ class SessionLimitsMiddleware:
     @staticmethod
     def _expired(session):
         now = int(time.time())
-        auth_at = session.setdefault(SESSION_AUTH_AT, now)
+        session.setdefault(SESSION_AUTH_AT, now)
+        if limits_passed(session, now):
+            return True
         seen_at = session.get(SESSION_SEEN_AT, now)
-        if now - auth_at > settings.SESSION_ABSOLUTE_SECONDS:
-            return True
-        if now - seen_at > settings.SESSION_IDLE_SECONDS:
-            return True
         if SESSION_SEEN_AT not in session or now - seen_at >= SEEN_WRITE_INTERVAL:
             session[SESSION_SEEN_AT] = now
         return False
+
+
+def limits_passed(session, now=None):
+    """Whether this session (a mapping) is past the idle or the absolute limit; read only.
+    Pages and the API check it on every request, the live socket on connect and every
+    LIVE_SESSION_CHECK_SECONDS (command_room.consumers)."""
+    now = int(time.time()) if now is None else now
+    auth_at, seen_at = session.get(SESSION_AUTH_AT), session.get(SESSION_SEEN_AT)
+    if auth_at is not None and now - auth_at > settings.SESSION_ABSOLUTE_SECONDS:
+        return True
+    return seen_at is not None and now - seen_at > settings.SESSION_IDLE_SECONDS
 
 
 class ChosenLanguageMiddleware:
@@ -56,3 +69,35 @@ class ChosenLanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class ControlCharactersMiddleware:
+    """The shared text rule (zezhou_heat.text) for what arrives in the address: a control
+    character (NUL above all, which PostgreSQL refuses in any text and so turned a filter or
+    a code into a 500) in the path or in a query parameter is a 400 naming the parameter
+    (`path` for the path), before any view looks it up. Bodies are checked by the forms and
+    serializers, field by field."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        errors = {}
+        if found := text.refused_in(request.path_info):
+            errors["path"] = found
+        for key, values in request.GET.lists():
+            if found := text.refused_anywhere([key, *values]):
+                errors[text.printable(key)] = found
+        if errors:
+            return self._refused(request, errors)
+        return self.get_response(request)
+
+    @staticmethod
+    def _refused(request, errors):
+        messages = {name: [str(text.MESSAGE) % {"found": ", ".join(found)}]
+                    for name, found in errors.items()}
+        if request.path_info.startswith("/api/"):
+            return JsonResponse(messages, status=400, json_dumps_params={"ensure_ascii": False})
+        lines = [_("%(field)s: %(errors)s") % {"field": name, "errors": " ".join(texts)}
+                 for name, texts in messages.items()]
+        return HttpResponseBadRequest("\n".join(lines), content_type="text/plain; charset=utf-8")

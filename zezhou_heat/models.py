@@ -1,3 +1,4 @@
+from django.core.validators import MaxLengthValidator
 from django.db import models
 
 
@@ -30,3 +31,11 @@ class AppendOnlyModel(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError(f"{type(self).__name__} rows cannot be deleted")
+
+
+def limited_text(verbose_name, max_length, **kwargs):
+    """A TextField with a length limit that is enforced: Django passes a TextField's
+    max_length to its form field only, so the model's validation (full_clean) gets the
+    validator as well. The limits of every field are listed in the README."""
+    return models.TextField(verbose_name, max_length=max_length,
+                            validators=[MaxLengthValidator(max_length)], **kwargs)

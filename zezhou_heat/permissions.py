@@ -20,6 +20,10 @@ VIEW_DIRECTORY = Perm("directory", "view_unit")
 MANAGE_DIRECTORY = Perm("directory", "manage_directory",
                         _("Can edit the directory and duty roster"))
 VIEW_TIMELINE = Perm("timeline", "view_event")
+# Every mobile number in the directory; without it a reader sees the duty phones, the mobiles
+# of whoever is on duty now and those of their own unit (directory.selectors.PhoneBook).
+VIEW_ALL_MOBILES = Perm("directory", "view_all_mobiles",
+                        _("Can see every mobile number in the directory"))
 
 VIEW_INCIDENTS = Perm("incidents", "view_incident")  # with a scope, unless also:
 VIEW_ALL_INCIDENTS = Perm("incidents", "view_all_incidents",

@@ -1,3 +1,5 @@
+import sys
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import (
@@ -6,10 +8,14 @@ from django.core.exceptions import (
     PermissionDenied,
     ValidationError,
 )
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.defaults import server_error as default_server_error
 
 from zezhou_heat.errors import StateConflict
 
@@ -95,3 +101,17 @@ def _label(name, form, subject):
             continue
     return name
 
+
+
+def server_error(request):
+    """handler500: when the database does not answer (down, unreachable, a timeout), a 503
+    that says so and reads nothing from the database, as JSON for the API; else Django's 500."""
+    error = sys.exc_info()[1]
+    if not isinstance(error, (OperationalError, InterfaceError)):
+        return default_server_error(request)
+    message = _("The database does not answer. Nothing was saved by this request. Try again in "
+                "a minute; if it lasts, report by phone and record on paper.")
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=503, headers={"Retry-After": "60"})
+    page = render_to_string("503.html")  # no request: its context processors read the database
+    return HttpResponse(page, status=503, headers={"Retry-After": "60"})

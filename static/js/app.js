@@ -42,7 +42,7 @@
   }
   function tickClocks() {
     var now = Date.now();
-    document.querySelectorAll(".clock[data-due]:not([data-met])").forEach(function (clock) {
+    document.querySelectorAll(".clock[data-due]:not([data-met]):not([data-settled])").forEach(function (clock) {
       var left = new Date(clock.dataset.due).getTime() - now;
       if (left > 0) {
         clock.textContent = clock.dataset.labelLeft + " " + span(left);

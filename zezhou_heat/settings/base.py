@@ -6,6 +6,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from zezhou_heat import env
@@ -38,11 +39,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "zezhou_heat.proxies.TrustedProxyMiddleware",
     "zezhou_heat.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "zezhou_heat.middleware.ChosenLanguageMiddleware",
+    "zezhou_heat.middleware.ControlCharactersMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -99,10 +102,26 @@ def database_from_url(url):
         config.setdefault("OPTIONS", {})["pool"] = {
             "min_size": env.get_int("DATABASE_POOL_MIN", 1, minimum=0),
             "max_size": env.get_int("DATABASE_POOL_MAX", 10, minimum=1),
-            "timeout": 10,
+            # How long a request waits for a connection: with the database unreachable, a
+            # request fails after this (a 503 page), not after minutes.
+            "timeout": env.get_int("DATABASE_POOL_TIMEOUT", 5, minimum=1),
         }
-    else:
-        config.setdefault("OPTIONS", {})["timeout"] = 20
+        config["OPTIONS"]["connect_timeout"] = env.get_int("DATABASE_CONNECT_TIMEOUT", 3, minimum=1)
+        statement_ms = env.get_int("DATABASE_STATEMENT_TIMEOUT_MS", 30_000, minimum=0)
+        if statement_ms:
+            config["OPTIONS"]["options"] = f"-c statement_timeout={statement_ms}"
+    elif config["ENGINE"] == "django.db.backends.sqlite3":
+        # The embedded quick start, for one county's load: writers queue instead of failing.
+        # A transaction takes the write lock when it begins (IMMEDIATE), so two people acting
+        # at once never both read and then both try to write, which SQLite can only refuse
+        # ("database is locked") however long the busy timeout; the second waits up to
+        # `timeout` seconds, then reads what the first committed (as SELECT … FOR UPDATE does
+        # on PostgreSQL). WAL lets pages read while someone writes; NORMAL is safe with WAL.
+        config.setdefault("OPTIONS", {}).update({
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        })
     return config
 
 
@@ -127,11 +146,20 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-deadlines": {"task": "incidents.tasks.sweep", "schedule": 1.0,
                         "options": {"expires": 5}},
 }
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
-# A web request that queues a fast-path task must not hang while Redis is down: one quick
-# attempt to connect, then the caller gives up (the beat sweep still fires every clock).
+# Every client of Redis in this project (the Celery broker, the channel layer) gives up on a
+# Redis that does not answer within REDIS_TIMEOUT_SECONDS, to connect or to reply: a Redis that
+# is down refuses at once, but a hung one (stopped, overloaded, a half-open connection) accepts
+# and never answers, and without these timeouts a write would wait as long as it hangs.
+REDIS_TIMEOUT_SECONDS = 1.0
+REDIS_CLIENT_TIMEOUTS = {"socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                         "socket_timeout": REDIS_TIMEOUT_SECONDS}
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
+# A web request that queues a fast-path task must not hang while Redis is down or hung: one
+# attempt to connect, one to publish, each bounded by the timeouts above; then the caller gives
+# up and pauses the fast path (incidents.clocks); the beat sweep still fires every clock.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2,
-                                   "interval_max": 0.2}
+                                   "interval_max": 0.2, **REDIS_CLIENT_TIMEOUTS}
+CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TASK_DEFAULT_QUEUE = env.get_str("CELERY_QUEUE", "celery")
 
 # Plan §4.1: a written report within 30 minutes of the first report; a reply to an upper
@@ -141,6 +169,12 @@ DEADLINE_MINUTES = {"written_report": 30, "inquiry_reply": 30,
                     "notice_ack": env.get_int("NOTICE_ACK_MINUTES", 15, minimum=1)}
 DEADLINE_REMINDER_MINUTES = 10
 
+# The worker fires the clocks in a thread (incidents/worker.py) and runs tasks in threads, not
+# forked children, so no process inherits another's database sockets. Losing Redis restarts
+# the worker's consumer, retrying for ever; the worker and its clock live on.
+CELERY_WORKER_POOL = "threads"
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+
 # Every pub/sub channel name in Redis starts with LIVE_CHANNEL_PREFIX. Redis pub/sub ignores
 # the database number, so two installations (or two test runs) sharing one Redis need
 # different prefixes not to receive each other's frames.
@@ -148,7 +182,8 @@ LIVE_CHANNEL_PREFIX = env.get_str("LIVE_CHANNEL_PREFIX", "zezhou")
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-        "CONFIG": {"hosts": [{"address": REDIS_URL}], "prefix": LIVE_CHANNEL_PREFIX},
+        "CONFIG": {"hosts": [{"address": REDIS_URL, **REDIS_CLIENT_TIMEOUTS}],
+                   "prefix": LIVE_CHANNEL_PREFIX},
     }
 }
 # The live push (command_room.push, command_room.consumers). Each open socket is told the latest
@@ -166,6 +201,7 @@ LIVE_PUBLISH_PAUSE_SECONDS = env.get_int("LIVE_PUBLISH_PAUSE_SECONDS", 5, minimu
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "directory.backends.DemoPasswordRefusedBackend",
     "django.contrib.auth.backends.ModelBackend",
     "directory.backends.PositionPermissionBackend",
 ]
@@ -193,7 +229,15 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env.get_int("PROXY_COUNT", 0, minimum=0) or None
+# The cool-off runs from the fifth failure: attempts refused during it do not restart it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The client's address, from X-Forwarded-For only when the peer is one of TRUSTED_PROXIES
+# (zezhou_heat.proxies; none by default: the address is the peer's).
+AXES_CLIENT_IP_CALLABLE = "zezhou_heat.proxies.client_address"
+TRUSTED_PROXIES = env.get_networks("TRUSTED_PROXIES", [])
+if env.get_str("PROXY_COUNT"):
+    raise ImproperlyConfigured("PROXY_COUNT is no longer read: list the reverse proxies' "
+                               "addresses in TRUSTED_PROXIES instead.")
 AXES_VERBOSE = False
 
 # --- language and time -------------------------------------------------------------------
@@ -239,7 +283,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "zezhou_heat.api.Pagination",
+    "DEFAULT_PARSER_CLASSES": [
+        "zezhou_heat.api.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "zezhou_heat.api.exception_handler",

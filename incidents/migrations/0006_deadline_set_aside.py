@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0002_alter_deadline_kind'),
+        ('incidents', '0005_deadline_cancelled_at'),
     ]
 
     operations = [

@@ -1,0 +1,81 @@
+"""The clocks need PostgreSQL and nothing else (issue 11, defect 14): with the broker's Redis
+killed for 30 s while deadlines fall due, a real Celery worker (no beat) marks each on time and
+exactly once from PostgreSQL, and is still alive when Redis returns."""
+
+import os
+import signal
+import time
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.conf import settings as django_settings
+from django.utils import timezone
+
+from directory.choices import PositionCode
+from incidents import clocks
+from incidents.choices import DeadlineKind
+from incidents.models import Deadline
+from tests.incident_helpers import report_incident
+from tests.live_helpers import database_url, wait_until
+from tests.test_celery_clocks import CeleryProcess
+from timeline.models import Event
+
+pytestmark = [pytest.mark.celery, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+REDIS_DOWN_SECONDS = 30
+DUE_AFTER_KILL = (3, 12, 22)  # seconds
+
+
+@pytest.fixture
+def worker(private_redis, settings):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "zezhou_heat.settings.test",
+           "DATABASE_URL": database_url(), "REDIS_URL": private_redis.url,
+           "CELERY_QUEUE": f"test-{uuid.uuid4().hex[:8]}",
+           "LIVE_CHANNEL_PREFIX": settings.LIVE_CHANNEL_PREFIX}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    process = CeleryProcess(["worker", "--loglevel", "INFO", "--concurrency", "2",
+                             "--without-gossip", "--without-mingle", "--without-heartbeat"], env)
+    process.wait_for("ready.")
+    yield process
+    process.kill(signal.SIGTERM)
+
+
+def clock_due_in(incident, seconds):
+    """A written-report clock of `incident` falling due `seconds` from now."""
+    duration = timedelta(minutes=django_settings.DEADLINE_MINUTES[DeadlineKind.WRITTEN_REPORT])
+    starts_at = timezone.now() + timedelta(seconds=seconds) - duration
+    return clocks.start_clock(incident, DeadlineKind.WRITTEN_REPORT, starts_at)
+
+
+def connections(worker):
+    return sum("Connected to" in line for line in worker.lines)
+
+
+def test_deadlines_fire_on_time_while_redis_is_killed(worker, private_redis, make_user):
+    duty = make_user(PositionCode.DUTY_OFFICER)
+    incidents = [report_incident(duty) for _ in DUE_AFTER_KILL]
+    Deadline.objects.all().delete()  # the 30-minute clocks of intake: not what is measured here
+
+    private_redis.kill()
+    killed_at = time.monotonic()
+    due = [clock_due_in(incident, seconds) for incident, seconds
+           in zip(incidents, DUE_AFTER_KILL, strict=True)]
+
+    def all_marked():
+        return all(Deadline.objects.get(pk=d.pk).overdue_at for d in due)
+
+    assert wait_until(all_marked, REDIS_DOWN_SECONDS), worker.lines[-30:]
+    for deadline in due:
+        deadline.refresh_from_db()
+        late = deadline.overdue_at - deadline.due_at
+        print(f"clock {deadline.pk}: marked {late.total_seconds():.3f} s after it fell due")
+        assert late <= timedelta(seconds=2)
+    assert time.monotonic() - killed_at < REDIS_DOWN_SECONDS  # all of it while Redis was dead
+
+    time.sleep(max(0.0, REDIS_DOWN_SECONDS - (time.monotonic() - killed_at)))
+    connected_before = connections(worker)
+    private_redis.start()
+    assert wait_until(lambda: connections(worker) > connected_before, 30), worker.lines[-30:]
+    assert worker.process.poll() is None, "the worker died when Redis went away"
+    for incident in incidents:
+        assert Event.objects.filter(kind="deadline.overdue", incident=incident).count() == 1

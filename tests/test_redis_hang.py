@@ -1,0 +1,73 @@
+"""Writes while Redis hangs (issue 11, defect 4): a Redis that accepts connections but never
+answers (SIGSTOPped) must not hold a write. The fast path's publish to the Celery broker and the
+live push both give up quickly; the fast path then pauses, the sweep still fires every clock."""
+
+import signal
+import threading
+import time
+
+import pytest
+
+from directory.choices import PositionCode
+from incidents import clocks
+from incidents.models import Incident
+from tests.incident_helpers import api_intake
+from tests.live_helpers import use_channel_layer
+
+# Only a guard so that a broken build fails instead of hanging the suite: the writes below
+# are expected to finish long before Redis is woken up again.
+WAKE_UP_AFTER = 15
+
+
+@pytest.fixture
+def broker_at(settings):
+    """Point this process's Celery producer at another Redis, and back afterwards."""
+    from zezhou_heat.celery import app
+
+    def point(url):
+        app.conf.broker_url = url
+        app.amqp._producer_pool = None
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app._pool = None
+        clocks._broker_down_until = 0.0
+
+    original = app.conf.broker_url
+    yield point
+    point(original)
+    from channels.layers import channel_layers
+
+    from command_room import push
+
+    channel_layers.backends = {}  # not the stopped Redis's layer for the next test
+    push._paused_until = 0.0
+
+
+def test_writes_go_on_while_redis_hangs(client, make_user, settings, private_redis, broker_at,
+                                        django_capture_on_commit_callbacks):
+    client.force_login(make_user(PositionCode.DUTY_OFFICER))
+    broker_at(private_redis.url)
+    use_channel_layer(settings, private_redis.url)
+    with django_capture_on_commit_callbacks(execute=True):  # the publish works while it answers
+        assert client.post("/api/incidents/", api_intake(),
+                           content_type="application/json").status_code == 201
+    assert clocks._broker_down_until == 0.0
+
+    private_redis.signal(signal.SIGSTOP)
+    wake_up = threading.Timer(WAKE_UP_AFTER, private_redis.signal, [signal.SIGCONT])
+    wake_up.start()
+    try:
+        latencies = []
+        for _ in range(3):
+            started = time.monotonic()
+            with django_capture_on_commit_callbacks(execute=True):
+                answer = client.post("/api/incidents/", api_intake(),
+                                     content_type="application/json")
+            latencies.append(time.monotonic() - started)
+            assert answer.status_code == 201
+            assert time.monotonic() < clocks._broker_down_until  # the fast path paused
+        print("write latencies with Redis stopped (s):", [round(s, 2) for s in latencies])
+    finally:
+        wake_up.cancel()
+        private_redis.signal(signal.SIGCONT)
+    assert Incident.objects.count() == 4
