@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from directory.models import DutyShift, Person, Position, Unit
 from directory.validators import normalise_phone
-from zezhou_heat.forms import Form, ModelForm, datetime_widget
+from zezhou_heat.forms import Form, ModelForm, PlannedField
 
 
 class PersonForm(ModelForm):
@@ -34,7 +34,7 @@ class ShiftForm(ModelForm):
     class Meta:
         model = DutyShift
         fields = ["unit", "person", "starts_at", "ends_at", "is_leader", "note"]
-        widgets = {"starts_at": datetime_widget(), "ends_at": datetime_widget()}
+        field_classes = {"starts_at": PlannedField, "ends_at": PlannedField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

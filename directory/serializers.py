@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from directory.models import DutyShift, Person, Position, PositionHolding, TaskGroup, Unit
 from directory.validators import normalise_phone
-from zezhou_heat.api import ModelSerializer
+from zezhou_heat.api import ModelSerializer, PlannedDateTimeField
 
 
 class UnitSerializer(ModelSerializer):
@@ -75,6 +75,8 @@ class PersonSerializer(ModelSerializer):
 class DutyShiftSerializer(ModelSerializer):
     unit = serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.all())
     person_name = serializers.CharField(source="person.name", read_only=True)
+    starts_at = PlannedDateTimeField()
+    ends_at = PlannedDateTimeField()
 
     class Meta:
         model = DutyShift

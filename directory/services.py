@@ -10,6 +10,7 @@ from directory.choices import PositionCode
 from directory.models import DutyShift, Person, PositionHolding
 from timeline.kinds import change_prefix
 from timeline.services import append_event
+from zezhou_heat.dates import check_moments
 from zezhou_heat.permissions import MANAGE_DIRECTORY
 
 SYSTEM = None  # the actor of management commands
@@ -193,6 +194,7 @@ def _set_holdings(*, actor, person, positions):
 @transaction.atomic
 def shift_scheduled(*, actor, unit, person, starts_at, ends_at, is_leader=False, note=""):
     check_may_manage(actor)
+    check_moments(planned={"starts_at": starts_at, "ends_at": ends_at})
     shift = DutyShift(unit=unit, person=person, starts_at=starts_at, ends_at=ends_at,
                       is_leader=is_leader, note=note)
     saved_with_event(actor=actor, instance=shift, kind="directory.shift")

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from directory.models import Unit
 from early_warnings.choices import Channel, WarningLevel
 from early_warnings.models import EarlyWarning
-from zezhou_heat.forms import Form, ModelForm, datetime_widget
+from zezhou_heat.forms import Form, HappenedField, ModelForm, PlannedField
 
 
 def township_field(**kwargs):
@@ -23,8 +23,8 @@ class WarningForm(ModelForm):
         model = EarlyWarning
         fields = ["category", "level", "townships", "places", "starts_at", "ends_at", "impact",
                   "watch_for", "measures", "issuing_body", "source", "incident", "is_drill"]
-        widgets = {"starts_at": datetime_widget(), "ends_at": datetime_widget(),
-                   "impact": forms.Textarea(attrs={"rows": 2}),
+        field_classes = {"starts_at": PlannedField, "ends_at": PlannedField}
+        widgets = {"impact": forms.Textarea(attrs={"rows": 2}),
                    "watch_for": forms.Textarea(attrs={"rows": 2}),
                    "measures": forms.Textarea(attrs={"rows": 2})}
 
@@ -54,4 +54,4 @@ class LiftForm(Form):
 
 class ReportUpForm(Form):
     to = forms.CharField(label=_("Reported to"), max_length=100)
-    at = forms.DateTimeField(label=_("At"), widget=datetime_widget())
+    at = HappenedField(label=_("At"))

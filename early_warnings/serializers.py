@@ -4,7 +4,12 @@ from directory.models import Unit
 from early_warnings.choices import Channel, WarningLevel
 from early_warnings.models import EarlyWarning, WarningRevision
 from early_warnings.notice import public_notice
-from zezhou_heat.api import ModelSerializer, Serializer
+from zezhou_heat.api import (
+    HappenedDateTimeField,
+    ModelSerializer,
+    PlannedDateTimeField,
+    Serializer,
+)
 
 TOWNSHIPS = Unit.objects.filter(kind="township")
 
@@ -21,6 +26,8 @@ class WarningSerializer(ModelSerializer):
 
     townships = serializers.SlugRelatedField(slug_field="code", many=True, queryset=TOWNSHIPS,
                                              required=False)
+    starts_at = PlannedDateTimeField(required=False, allow_null=True)
+    ends_at = PlannedDateTimeField(required=False, allow_null=True)
     public_notice = serializers.SerializerMethodField()
     revisions = RevisionSerializer(many=True, read_only=True)
     submit = serializers.BooleanField(write_only=True, required=False, default=False)
@@ -58,4 +65,4 @@ class LiftSerializer(Serializer):
 
 class ReportUpSerializer(Serializer):
     to = serializers.CharField(max_length=100)
-    at = serializers.DateTimeField()
+    at = HappenedDateTimeField()

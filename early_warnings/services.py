@@ -14,6 +14,7 @@ from early_warnings import authority
 from early_warnings.choices import EDITABLE_STATES, LEVEL_CHANNELS, Channel, WarningState
 from early_warnings.models import EarlyWarning, WarningRevision
 from timeline.services import append_event
+from zezhou_heat.dates import check_moments
 from zezhou_heat.errors import StateConflict
 from zezhou_heat.fsm import check_transition
 
@@ -61,6 +62,7 @@ def _check_townships(townships):
 
 
 def _check_period(starts_at, ends_at):
+    check_moments(planned={"starts_at": starts_at, "ends_at": ends_at})
     if starts_at and ends_at and ends_at <= starts_at:
         raise ValidationError({"ends_at": _("The warning period must end after it starts.")})
 
@@ -119,6 +121,7 @@ def warning_reported_up(*, actor, warning, to, at):
     check_transition(warning.report_up, actor, state_label=warning.get_state_display())
     if not to.strip():
         raise ValidationError({"to": _("Say to whom it was reported.")})
+    check_moments(happened={"at": at})
     warning.report_up()
     warning.reported_to, warning.reported_at = to.strip(), at
     warning.save()

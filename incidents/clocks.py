@@ -10,12 +10,13 @@ from datetime import timedelta
 
 from celery import current_app
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from directory.selectors import users_on_call
 from incidents.models import Deadline
 from timeline.services import append_event
+from zezhou_heat.dates import earliest
 
 logger = logging.getLogger(__name__)
 CHECK_DEADLINE_TASK = "incidents.tasks.check_deadline"
@@ -102,26 +103,98 @@ SWEEP_BATCH = 100
 
 
 def _claim_and_mark(queryset, now, *, field, kind):
+    """Claim a batch and mark it. A row that cannot be processed (read, checked or marked)
+    is rolled back alone, logged and set aside (Deadline.failed_at), so it is never tried
+    again and never stops the others."""
     marked = 0
     while True:
         with transaction.atomic():
-            batch = list(queryset.select_for_update(skip_locked=True, of=("self",))
-                         .select_related("incident__township", "inquiry")
-                         .order_by("due_at")[:SWEEP_BATCH])
-            if not batch:
+            claimed = list(queryset.select_for_update(skip_locked=True, of=("self",))
+                           .order_by("due_at").values_list("pk", flat=True)[:SWEEP_BATCH])
+            if not claimed:
                 return marked
             recipients = users_on_call(now)
-            for deadline in batch:
-                marked_at = timezone.now()  # when it was marked, not when the sweep began
-                if _mark(deadline, marked_at, field):
-                    marked += 1
-                    setattr(deadline, field, marked_at)
-                    append_event(actor=None, kind=kind, subject=deadline,
-                                 incident=deadline.incident, notify=recipients,
-                                 new={"kind": deadline.kind,
-                                      "due_at": local_time(deadline.due_at)})
-        if len(batch) < SWEEP_BATCH:
+            deadlines = _load(claimed)
+            try:  # the usual case: the whole batch at once, in one savepoint
+                with transaction.atomic():
+                    marked += sum(_fire(d, field, kind, recipients) for d in deadlines)
+            except TRANSIENT:
+                raise  # the database, not a row: the whole batch is retried next sweep
+            except Exception:
+                logger.warning("A deadline of %s failed: marking them one by one", claimed)
+                marked += _one_by_one(deadlines, field, kind, recipients)
+        if len(claimed) < SWEEP_BATCH:
             return marked
+
+
+def _one_by_one(deadlines, field, kind, recipients):
+    """After the batch's savepoint rolled back: each row in a savepoint of its own (two more
+    round trips a row, so only when a batch failed)."""
+    marked = 0
+    for deadline in deadlines:
+        try:
+            with transaction.atomic():
+                marked += _fire(deadline, field, kind, recipients)
+        except TRANSIENT:
+            raise
+        except Exception as error:  # isolate the row, whatever went wrong with it
+            _set_aside(deadline.pk, error)
+    return marked
+
+
+def _load(claimed):
+    """The claimed rows with what marking them needs, in one query; one by one only if
+    that query fails, so that a row that cannot be read is set aside alone."""
+    rows = Deadline.objects.select_related("incident__township", "inquiry").order_by("due_at")
+    try:
+        with transaction.atomic():
+            return list(rows.filter(pk__in=claimed))
+    except TRANSIENT:
+        raise
+    except Exception:
+        logger.warning("Deadlines %s could not be read together; reading them one by one",
+                       claimed)
+    loaded = []
+    for pk in claimed:
+        try:
+            with transaction.atomic():
+                loaded.append(rows.get(pk=pk))
+        except TRANSIENT:
+            raise
+        except Exception as error:
+            _set_aside(pk, error)
+    return loaded
+
+
+# Errors of the database rather than of a row (connection lost, lock or statement timeout):
+# never a reason to set a clock aside for good.
+TRANSIENT = (OperationalError, InterfaceError)
+
+
+class UnprocessableDeadline(Exception):
+    """A clock the sweep will not fire: its times cannot have been meant."""
+
+
+def _fire(deadline, field, kind, recipients):
+    if deadline.due_at < earliest():  # started from a time nobody can have meant
+        raise UnprocessableDeadline(
+            f"due at {deadline.due_at.isoformat()}, before {earliest().date().isoformat()}")
+    marked_at = timezone.now()  # when it was marked, not when the sweep began
+    if not _mark(deadline, marked_at, field):
+        return 0
+    setattr(deadline, field, marked_at)
+    append_event(actor=None, kind=kind, subject=deadline, incident=deadline.incident,
+                 notify=recipients, new={"kind": deadline.kind,
+                                         "due_at": local_time(deadline.due_at)})
+    return 1
+
+
+def _set_aside(pk, error):
+    """Log a row the sweep could not process and mark it so that it is not tried again."""
+    logger.error("Deadline %s set aside: it could not be processed (%s: %s)", pk,
+                 type(error).__name__, error, exc_info=error)
+    Deadline.objects.filter(pk=pk, failed_at__isnull=True).update(
+        failed_at=timezone.now(), failure=f"{type(error).__name__}: {error}"[:300])
 
 
 def _mark(deadline, now, field):

@@ -9,7 +9,7 @@ from incidents import written_report
 from incidents.authority import scope_of
 from incidents.choices import ReportKind
 from incidents.models import Figures, Incident, Inquiry, UpwardReport
-from zezhou_heat.forms import Form, ModelForm, datetime_widget
+from zezhou_heat.forms import Form, HappenedField, ModelForm, PlannedField
 from zezhou_heat.permissions import REPORT_ANY
 
 REQUIRED_AT_INTAKE = ["occurred_at", "reported_at", "township", "place", "reporter_name",
@@ -31,11 +31,9 @@ class IntakeForm(FiguresForm):
         fields = [*REQUIRED_AT_INTAKE, "reporter_unit", *Figures.FIELDS, "heat_sources",
                   "heating_stopped_at", "expected_restore_at", "beyond_township_capacity",
                   "is_drill"]
-        widgets = {
-            "occurred_at": datetime_widget(), "reported_at": datetime_widget(),
-            "heating_stopped_at": datetime_widget(), "expected_restore_at": datetime_widget(),
-            "description": forms.Textarea(attrs={"rows": 3}),
-        }
+        field_classes = {"occurred_at": HappenedField, "reported_at": HappenedField,
+                         "heating_stopped_at": HappenedField, "expected_restore_at": PlannedField}
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -142,7 +140,7 @@ class UpwardReportForm(ModelForm):
     class Meta:
         model = UpwardReport
         fields = ["recipient", "recipient_detail", "channel", "sent_at", "report"]
-        widgets = {"sent_at": datetime_widget()}
+        field_classes = {"sent_at": HappenedField}
 
     def __init__(self, *args, incident, **kwargs):
         super().__init__(*args, **kwargs)
@@ -154,8 +152,8 @@ class InquiryForm(ModelForm):
     class Meta:
         model = Inquiry
         fields = ["asked_by", "asked_at", "question"]
-        widgets = {"asked_at": datetime_widget(),
-                   "question": forms.Textarea(attrs={"rows": 3})}
+        field_classes = {"asked_at": HappenedField}
+        widgets = {"question": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -224,7 +224,7 @@ class Inquiry(models.Model):
 class DeadlineQuerySet(models.QuerySet):
     def open(self):
         return self.filter(met_at__isnull=True, overdue_at__isnull=True,
-                           cancelled_at__isnull=True)
+                           cancelled_at__isnull=True, failed_at__isnull=True)
 
     def overdue(self):
         return self.filter(met_at__isnull=True, overdue_at__isnull=False,
@@ -255,6 +255,10 @@ class Deadline(models.Model):
         _("no longer needed since"), null=True, blank=True,
         help_text=_("Settled without being met: the response that started it ended or was "
                     "handed over."))
+    # Set aside by the sweep because it could not be processed (incidents.clocks): never
+    # tried again, so one bad row cannot stop the others; repaired by hand.
+    failed_at = models.DateTimeField(_("set aside at"), null=True, blank=True)
+    failure = models.CharField(_("why it was set aside"), max_length=300, blank=True)
 
     objects = DeadlineQuerySet.as_manager()
 
@@ -287,6 +291,8 @@ class Deadline(models.Model):
             return "cancelled"
         if self.overdue_at:
             return "overdue"
+        if self.failed_at:
+            return "failed"
         return "running"
 
     @property

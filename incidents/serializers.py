@@ -7,7 +7,12 @@ from incidents import written_report
 from incidents.choices import ReportKind
 from incidents.grading import suggest_response_level
 from incidents.models import Deadline, Figures, Incident, Inquiry, Report, UpwardReport
-from zezhou_heat.api import ModelSerializer, Serializer
+from zezhou_heat.api import (
+    HappenedDateTimeField,
+    ModelSerializer,
+    PlannedDateTimeField,
+    Serializer,
+)
 
 
 class DeadlineSerializer(ModelSerializer):
@@ -29,6 +34,8 @@ class ReportSerializer(ModelSerializer):
 
 
 class UpwardReportSerializer(ModelSerializer):
+    sent_at = HappenedDateTimeField()
+
     class Meta:
         model = UpwardReport
         fields = ["id", "report", "recipient", "recipient_detail", "channel", "sent_at",
@@ -37,6 +44,7 @@ class UpwardReportSerializer(ModelSerializer):
 
 
 class InquirySerializer(ModelSerializer):
+    asked_at = HappenedDateTimeField()
     deadline = DeadlineSerializer(read_only=True)
 
     class Meta:
@@ -56,6 +64,10 @@ class IncidentSerializer(ModelSerializer):
         slug_field="code", queryset=Unit.objects.filter(kind="township"))
     reporter_unit = serializers.SlugRelatedField(
         slug_field="code", queryset=Unit.objects.all(), required=False, allow_null=True)
+    occurred_at = HappenedDateTimeField()
+    reported_at = HappenedDateTimeField()
+    heating_stopped_at = HappenedDateTimeField(required=False, allow_null=True)
+    expected_restore_at = PlannedDateTimeField(required=False, allow_null=True)
     suggested_level = serializers.SerializerMethodField()
     deadlines = DeadlineSerializer(many=True, read_only=True)
     reports = ReportSerializer(many=True, read_only=True)

@@ -3,7 +3,6 @@ Each checks authority, runs in one transaction, appends timeline events, and onl
 commit schedules the clocks' fast path (incidents.clocks)."""
 
 import logging
-from datetime import timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,11 +18,11 @@ from incidents.choices import RECIPIENT_LEVEL, DeadlineKind, ReportKind
 from incidents.grading import grade_incident
 from incidents.models import Figures, Incident, Inquiry, Report, UpwardReport
 from timeline.services import append_event
+from zezhou_heat.dates import check_moments
 from zezhou_heat.fsm import check_transition
 from zezhou_heat.permissions import HANDLE_INQUIRIES
 
 logger = logging.getLogger(__name__)
-CLOCK_SKEW = timedelta(minutes=2)  # a phone's clock may run a little ahead of the server's
 
 
 # --- intake -------------------------------------------------------------------------------
@@ -35,7 +34,7 @@ def incident_reported(*, actor, **fields):
     incident = Incident(created_by=actor, **fields)
     check_may_report(actor, township_id=incident.township_id,
                      reporter_unit_id=incident.reporter_unit_id)
-    _check_times(occurred_at=incident.occurred_at, reported_at=incident.reported_at)
+    _check_times(incident)
     # Figures are validated before grading; status is a protected FSM field.
     incident.full_clean(exclude=["status", "grade", "grade_criterion"])
     _grade(incident)
@@ -51,17 +50,16 @@ def incident_reported(*, actor, **fields):
     return incident
 
 
-def _check_times(*, occurred_at, reported_at):
-    errors = {}
-    now = timezone.now()
-    if occurred_at and occurred_at > now + CLOCK_SKEW:
-        errors["occurred_at"] = _("The time it happened cannot be in the future.")
-    if reported_at and reported_at > now + CLOCK_SKEW:
-        errors["reported_at"] = _("The time it was reported cannot be in the future.")
-    if occurred_at and reported_at and occurred_at > reported_at:
-        errors.setdefault("occurred_at", _("It cannot have happened after it was reported."))
-    if errors:
-        raise ValidationError(errors)
+def _check_times(incident):
+    """The date rule (zezhou_heat.dates) for each time, then their order."""
+    check_moments(
+        happened={"occurred_at": incident.occurred_at, "reported_at": incident.reported_at,
+                  "heating_stopped_at": incident.heating_stopped_at},
+        planned={"expected_restore_at": incident.expected_restore_at})
+    if incident.occurred_at and incident.reported_at and (
+            incident.occurred_at > incident.reported_at):
+        raise ValidationError({"occurred_at": _("It cannot have happened after it was "
+                                                "reported.")})
 
 
 def _grade(incident):
@@ -205,8 +203,7 @@ def upward_report_recorded(*, actor, incident, recipient, channel, sent_at,
     """A report passed up. It skips a level (越级上报) when nothing had gone to the level
     below the recipient's first (the county before the city, the city before the province)."""
     _check_may_handle_inquiries(actor)
-    if sent_at > timezone.now() + CLOCK_SKEW:
-        raise ValidationError({"sent_at": _("The time it was sent cannot be in the future.")})
+    check_moments(happened={"sent_at": sent_at})
     if report is not None and report.incident_id != incident.pk:
         raise ValidationError({"report": _("The report passed up must be one of this "
                                            "incident's reports.")})
@@ -229,8 +226,7 @@ def upward_report_recorded(*, actor, incident, recipient, channel, sent_at,
 def inquiry_recorded(*, actor, incident, asked_by, asked_at, question):
     """An upper level asks (催报/核实): its own 30-minute reply clock starts when it asked."""
     _check_may_handle_inquiries(actor)
-    if asked_at > timezone.now() + CLOCK_SKEW:
-        raise ValidationError({"asked_at": _("The time it was asked cannot be in the future.")})
+    check_moments(happened={"asked_at": asked_at})
     inquiry = Inquiry(incident=incident, asked_by=asked_by, asked_at=asked_at,
                       question=question, recorded_by=actor)
     inquiry.full_clean()

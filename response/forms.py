@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from directory.models import TaskGroup
 from response.choices import CONDITIONS, ChecklistStatus, ResponseLevel
-from zezhou_heat.forms import Form, datetime_widget
+from zezhou_heat.forms import Form, HappenedField
 
 
 class ProposalForm(Form):
@@ -27,16 +27,15 @@ class LevelChangeForm(Form):
 class SiteHeadquartersForm(Form):
     leader = forms.CharField(label=_("Leader"), max_length=50)
     place = forms.CharField(label=_("Place"), max_length=200)
-    set_up_at = forms.DateTimeField(label=_("Set up at"), widget=datetime_widget(),
-                                    initial=lambda: timezone.localtime().replace(second=0,
-                                                                                 microsecond=0))
+    set_up_at = HappenedField(label=_("Set up at"),
+                              initial=lambda: timezone.localtime().replace(second=0, microsecond=0))
 
 
 class HandOverForm(Form):
     to = forms.CharField(label=_("Handed over to"), max_length=100,
                          initial=_("City heating emergency headquarters"))
-    at = forms.DateTimeField(label=_("At"), widget=datetime_widget(),
-                             initial=lambda: timezone.localtime().replace(second=0, microsecond=0))
+    at = HappenedField(label=_("At"),
+                       initial=lambda: timezone.localtime().replace(second=0, microsecond=0))
 
 
 class ConditionForm(Form):

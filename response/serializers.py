@@ -4,7 +4,7 @@ from directory.models import TaskGroup
 from incidents.models import Incident
 from response.choices import CONDITIONS, ChecklistStatus, ResponseLevel
 from response.models import ChecklistItem, LevelChange, Notice, Response
-from zezhou_heat.api import ModelSerializer, Serializer
+from zezhou_heat.api import HappenedDateTimeField, ModelSerializer, Serializer
 
 
 class LevelChangeSerializer(ModelSerializer):
@@ -78,13 +78,13 @@ class LevelChangeRequestSerializer(Serializer):
 
 class HandOverSerializer(Serializer):
     to = serializers.CharField(max_length=100)
-    at = serializers.DateTimeField()
+    at = HappenedDateTimeField()
 
 
 class SiteHeadquartersSerializer(Serializer):
     leader = serializers.CharField(max_length=50)
     place = serializers.CharField(max_length=200)
-    set_up_at = serializers.DateTimeField()
+    set_up_at = HappenedDateTimeField()
 
 
 class ConditionSerializer(Serializer):

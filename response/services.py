@@ -26,6 +26,7 @@ from response.choices import (
 from response.models import ChecklistItem, LevelChange, Notice, PlaybookItem, Response
 from response.plan_data import level_measures
 from timeline.services import append_event
+from zezhou_heat.dates import check_moments
 from zezhou_heat.errors import StateConflict
 from zezhou_heat.fsm import check_transition
 
@@ -236,6 +237,7 @@ def _check_record(actor, response):
 def site_headquarters_recorded(*, actor, response, leader, place, set_up_at):
     response = _locked(response)
     _check_record(actor, response)
+    check_moments(happened={"set_up_at": set_up_at})
     response.site_hq_leader, response.site_hq_place, response.site_hq_at = (
         leader, place, set_up_at)
     response.save()
@@ -269,6 +271,7 @@ def response_handed_over(*, actor, response, to, at):
     check_transition(response.hand_over, actor, state_label=response.get_state_display())
     if not to.strip():
         raise ValidationError({"to": _("Say to whom command was handed over.")})
+    check_moments(happened={"at": at})
     response.hand_over()
     response.handed_over_to, response.handed_over_at = to.strip(), at
     response.save()

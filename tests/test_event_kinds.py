@@ -207,7 +207,7 @@ def test_kinds_are_literals_except_in_the_known_forwarders():
     caller's literal: the forwarders below, and the admin's `_kind_of` (change_prefix)."""
     _appended, dynamic = scan()
     assert sorted(set(dynamic)) == [
-        "_claim_and_mark",  # the deadline sweep
+        "_fire",  # the deadline sweep (incidents.clocks)
         "deleted_with_event",  # directory.services, with the admin's directory_object_*
         "directory_object_deleted",
         "directory_object_saved",

@@ -5,12 +5,13 @@ from collections.abc import Mapping
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from rest_framework import pagination, parsers, permissions, serializers, status
 from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 
-from zezhou_heat import text
+from zezhou_heat import dates, text
 from zezhou_heat.errors import StateConflict
 
 MAX_JSON_DEPTH = 20  # the deepest body the API takes is three levels; 20 leaves room
@@ -49,6 +50,44 @@ def permission(perm):
 
     HasPermission.__name__ = f"Has_{perm.replace('.', '_')}"
     return HasPermission
+
+
+class HappenedDateTimeField(serializers.DateTimeField):
+    """A time something happened: zezhou_heat.dates' window, as the pages' HappenedField."""
+
+    kind = dates.HAPPENED
+
+    def to_internal_value(self, value):
+        try:
+            moment = super().to_internal_value(value)
+        except OverflowError:  # DRF's own check overflows on 0001-01-01 without an offset
+            self._check_unconverted(value)
+            self.fail("overflow")
+        except serializers.ValidationError:  # "out of range" on 9999-12-31T23:59Z
+            self._check_unconverted(value)
+            raise
+        self._check(moment)
+        return moment
+
+    def _check_unconverted(self, value):
+        """A time Python cannot convert to county time: name the window when that is why."""
+        try:
+            parsed = parse_datetime(value) if isinstance(value, str) else None
+        except ValueError:
+            parsed = None
+        if parsed is not None:
+            self._check(parsed)
+
+    def _check(self, moment):
+        problem = dates.moment_problem(moment, self.kind)
+        if problem:
+            raise serializers.ValidationError(problem, code=dates.MomentValidator.code)
+
+
+class PlannedDateTimeField(HappenedDateTimeField):
+    """A planned or expected time: not before 2000, not more than a year ahead."""
+
+    kind = dates.PLANNED
 
 
 class StrictInput:

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from zezhou_heat import dates
 from zezhou_heat.text import validate_text
 
 DATETIME_INPUT = {"type": "datetime-local"}
@@ -9,6 +10,24 @@ DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 def datetime_widget():
     return forms.DateTimeInput(attrs=DATETIME_INPUT, format=DATETIME_FORMAT)
+
+
+class HappenedField(forms.DateTimeField):
+    """A time something happened: zezhou_heat.dates' window (not before 2000, not in the
+    future). For a ModelForm: Meta.field_classes = {"occurred_at": HappenedField}."""
+
+    widget = datetime_widget()
+    default_validators = [dates.validate_happened]
+
+    def widget_attrs(self, widget):
+        # The browser refuses earlier times too; no `max`: a page left open would refuse now.
+        return {**super().widget_attrs(widget), "min": f"{dates.EARLIEST}T00:00"}
+
+
+class PlannedField(HappenedField):
+    """A planned or expected time: not before 2000, not more than a year ahead."""
+
+    default_validators = [dates.validate_planned]
 
 
 class TextRule:

@@ -93,6 +93,9 @@ CSRF_TRUSTED_ORIGINS = env.get_list("CSRF_TRUSTED_ORIGINS", [])
 def database_from_url(url):
     config = environ.Env.db_url_config(url)
     if config["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend, except that a stored time Python cannot hold (1 BC) is read as
+        # the nearest it can instead of failing the whole query (zezhou_heat/postgresql).
+        config["ENGINE"] = "zezhou_heat.postgresql"
         # Django's own psycopg 3 pool: under ASGI, persistent connections without a
         # pool exhaust PostgreSQL. The pool requires CONN_MAX_AGE = 0.
         config["CONN_MAX_AGE"] = 0
