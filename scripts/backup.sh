@@ -23,11 +23,13 @@ say() { echo "$(TZ=$BACKUP_TZ date '+%Y-%m-%d %H:%M:%S') backup: $*"; }
 
 dump() {
     file=${1:-$BACKUP_DIR/zezhou-$(TZ=$BACKUP_TZ date +%Y%m%d-%H%M%S).dump}
-    mkdir -p "$(dirname "$file")"
     partial="$file.partial"
-    pg_dump --format=custom --compress=6 --file="$partial"
-    pg_restore --list "$partial" >/dev/null  # readable to the end, or no backup
-    mv "$partial" "$file"
+    # Each step checked by hand: `set -e` does not apply inside `if dump` (nightly).
+    mkdir -p "$(dirname "$file")" || return 1
+    pg_dump --format=custom --compress=6 --file="$partial" || { rm -f "$partial"; return 1; }
+    # Readable to the end, or no backup.
+    pg_restore --list "$partial" >/dev/null || { rm -f "$partial"; return 1; }
+    mv "$partial" "$file" || return 1
     say "wrote $file ($(wc -c <"$file") bytes)"
 }
 

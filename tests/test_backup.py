@@ -112,3 +112,11 @@ def test_dumps_older_than_the_retention_are_deleted(tmp_path):
     assert recent.exists()
     with pytest.raises(subprocess.CalledProcessError):
         run("prune", env=dict(os.environ, BACKUP_DIR=str(tmp_path), BACKUP_RETENTION_DAYS="six"))
+
+
+@pytest.mark.postgres
+def test_a_failed_dump_leaves_no_file_that_looks_good(tmp_path):
+    env = dict(libpq_env(), PGDATABASE=f"zz_missing_{uuid.uuid4().hex[:8]}")
+    with pytest.raises(subprocess.CalledProcessError):
+        run("dump", str(tmp_path / "zezhou-bad.dump"), env=env)
+    assert list(tmp_path.iterdir()) == []
