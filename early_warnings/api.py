@@ -26,7 +26,9 @@ class WarningViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = WarningFilter
 
     def get_queryset(self):
-        return selectors.warnings().prefetch_related("revisions")
+        """County readers see every warning; anyone else only the issued and lifted ones
+        (selectors.visible_to, as the timeline shows them): another one is a 404."""
+        return selectors.visible_to(self.request.user).prefetch_related("revisions")
 
     def _reply(self, warning, code=status.HTTP_200_OK):
         return Response(WarningSerializer(self.get_queryset().get(pk=warning.pk)).data,

@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 
 from early_warnings.choices import WarningState
 from early_warnings.models import EarlyWarning
+from zezhou_heat.permissions import VIEW_ALL_INCIDENTS
 
 BOARD_SECTIONS = [
     ("in_effect", _("In effect"), [WarningState.ISSUED]),
@@ -12,20 +13,44 @@ BOARD_SECTIONS = [
 ]
 
 
+# What a reader outside the county headquarters (a township officer, an enterprise reporter)
+# sees of warnings: those the county issued to the public, in effect or lifted, as the public
+# notice and the Atom feed show them, and on the timeline the events that happen to them.
+# Drafts, warnings pending approval, rejected or reported up are the headquarters' own work:
+# only county readers (VIEW_ALL_INCIDENTS, the timeline's "everything" audience) see them.
+PUBLIC_STATES = [WarningState.ISSUED, WarningState.LIFTED]
+PUBLIC_EVENT_KINDS = ("warning.issued", "warning.updated", "warning.channels", "warning.lifted")
+
+
+def sees_unissued(user):
+    return user.has_perm(VIEW_ALL_INCIDENTS)
+
+
 def warnings():
     return EarlyWarning.objects.select_related("incident__township", "approved_by",
                                                "drafted_by").prefetch_related("townships")
+
+
+def visible_to(user):
+    """The warnings this user may read (pages and API alike): all for county readers, the
+    issued and lifted ones for anyone else."""
+    if sees_unissued(user):
+        return warnings()
+    return warnings().filter(state__in=PUBLIC_STATES)
 
 
 def in_effect():
     return warnings().filter(state=WarningState.ISSUED)
 
 
-def board(filtered):
-    """(key, title, warnings) for each section of the board, in the board's order."""
+def board(filtered, user):
+    """(key, title, warnings) for each section of the board this user sees, in the board's
+    order: no drafts or pending section for those who see only issued warnings."""
     warnings_ = list(filtered)
+    everything = sees_unissued(user)
     return [(key, title, [w for w in warnings_ if w.state in states])
-            for key, title, states in BOARD_SECTIONS]
+            for key, title, states in BOARD_SECTIONS
+            if everything or set(states) <= set(PUBLIC_STATES)]
 
 
 def awaiting_decision_by(user):

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from early_warnings import cap, selectors, services
-from early_warnings.choices import LEVEL_CHANNELS, WarningState
+from early_warnings.choices import LEVEL_CHANNELS
 from early_warnings.filters import WarningFilter
 from early_warnings.forms import ChannelsForm, LiftForm, ReportUpForm, UpdateForm, WarningForm
 from early_warnings.models import EarlyWarning
@@ -17,16 +17,15 @@ from zezhou_heat.views import action_view, conflict_page
 
 may_view = permission_required(VIEW_WARNINGS, raise_exception=True)
 may_draft = permission_required(DRAFT_WARNING, raise_exception=True)
-PUBLIC_STATES = [WarningState.ISSUED, WarningState.LIFTED]
 
 
 @login_required
 @may_view
 def board(request):
     """In effect, pending approval, drafts, reported up, lifted; by level and township."""
-    filtered = WarningFilter(request.GET, queryset=selectors.warnings())
+    filtered = WarningFilter(request.GET, queryset=selectors.visible_to(request.user))
     return render(request, "early_warnings/board.html",
-                  {"filter": filtered, "sections": selectors.board(filtered.qs)})
+                  {"filter": filtered, "sections": selectors.board(filtered.qs, request.user)})
 
 
 @login_required
@@ -67,7 +66,7 @@ def preview(request):
 @login_required
 @may_view
 def detail(request, pk):
-    warning = get_object_or_404(selectors.warnings(), pk=pk)
+    warning = get_object_or_404(selectors.visible_to(request.user), pk=pk)
     return render(request, "early_warnings/detail.html", {
         "warning": warning,
         "notice": public_notice(warning),
@@ -84,7 +83,8 @@ def detail(request, pk):
 
 def _action(service, form_class=None):
     return action_view(service, form_class, subject="warning",
-                       load=lambda request, pk: get_object_or_404(EarlyWarning, pk=pk),
+                       load=lambda request, pk: get_object_or_404(
+                           selectors.visible_to(request.user), pk=pk),
                        back=lambda warning: f"/warnings/{warning.pk}/")
 
 
@@ -100,7 +100,7 @@ lift = _action(services.warning_lifted, LiftForm)
 @login_required
 @may_view
 def cap_download(request, pk, version):
-    warning = get_object_or_404(EarlyWarning, pk=pk)
+    warning = get_object_or_404(selectors.visible_to(request.user), pk=pk)
     revision = warning.revisions.filter(version=version).first()
     if revision is None:
         raise Http404
@@ -112,6 +112,6 @@ def cap_download(request, pk, version):
 def public_notice_page(request, pk):
     """The notice as the public reads it (linked from the CAP `web` element): no login, and
     only for warnings that were issued."""
-    warning = get_object_or_404(EarlyWarning, pk=pk, state__in=PUBLIC_STATES)
+    warning = get_object_or_404(EarlyWarning, pk=pk, state__in=selectors.PUBLIC_STATES)
     return render(request, "early_warnings/public_notice.html",
                   {"warning": warning, "notice": public_notice(warning)})

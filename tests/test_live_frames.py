@@ -12,6 +12,7 @@ from command_room.audience import Audience
 from command_room.frames import alert_of, frames_of
 from directory.choices import PositionCode
 from directory.models import Unit
+from early_warnings import services as warning_services
 from response import services as response_services
 from tests.conftest import ALL_POSITIONS
 from tests.incident_helpers import report_incident
@@ -71,12 +72,16 @@ def test_a_drill_warning_is_marked_and_a_real_one_is_not(make_user):
 
 @pytest.fixture
 def every_kind_of_event(make_user):
-    """Events of two townships' incidents (one from an enterprise), a warning, a directory
-    change and a locked-out login."""
+    """Events of two townships' incidents (one from an enterprise), a draft and an issued
+    warning, a directory change and a locked-out login."""
     duty = make_user(PositionCode.DUTY_OFFICER)
     report_incident(duty, reporter_unit=Unit.objects.get(code="ent_demo1"))
     report_incident(duty, township=Unit.objects.get(code="tw_xiacun"))
-    complete_draft(make_user(PositionCode.OFFICE_DIRECTOR))
+    director = make_user(PositionCode.OFFICE_DIRECTOR)
+    complete_draft(director)
+    issued = warning_services.warning_submitted(actor=director,
+                                                warning=complete_draft(director, level="general"))
+    warning_services.warning_approved(actor=director, warning=issued)
     unit = Unit.objects.get(code="gaj")
     append_event(actor=None, kind="directory.unit.updated", subject=unit, new={"order": 99})
     append_event(actor=None, kind="auth.locked_out", subject_ref=("auth.user", "", "someone"),
@@ -105,6 +110,8 @@ def test_the_socket_and_the_catch_up_api_show_a_position_the_same_events(
     elif position in (PositionCode.TOWNSHIP_OFFICER, PositionCode.ENTERPRISE_REPORTER):
         assert ("incident", nancun) in seen and ("incident", xiacun) not in seen
         assert ("warning", None) in seen and ("directory", None) in seen
+        warning_kinds = {frame["kind"] for frame in answer if frame["kind"].startswith("warning.")}
+        assert warning_kinds == {"warning.issued"}  # no draft, nothing pending
         assert ("auth", None) not in seen
     else:  # the administrator: the directory, playbooks and accounts; no incident, no warning
         assert {("directory", None), ("auth", None)} <= seen
