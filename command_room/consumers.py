@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from command_room.audience import Audience
 from command_room.push import GROUP
+from directory import two_factor
 from timeline.selectors import latest_seq as read_latest_seq
 from zezhou_heat.middleware import limits_passed
 from zezhou_heat.permissions import VIEW_TIMELINE
@@ -58,6 +59,9 @@ class TimelineConsumer(AsyncWebsocketConsumer):
         session = self.scope["session"]
         if await database_sync_to_async(limits_passed)(session):
             await self.close(code=CLOSE_NOT_SIGNED_IN)  # as a page would send it to log in
+            return
+        if await database_sync_to_async(two_factor.session_pending)(user, session):
+            await self.close(code=CLOSE_NOT_SIGNED_IN)  # the second factor is still owed
             return
         self.session_key, self.user_id = session.session_key, user.pk
         await self.accept()

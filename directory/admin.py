@@ -8,6 +8,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from directory import services
 from directory.models import DutyShift, Person, Position, PositionHolding, TaskGroup, Unit
@@ -106,6 +108,12 @@ class ServicePasswordForm(AdminPasswordChangeForm):
 
 User = get_user_model()
 admin.site.unregister(User)
+# django-otp's device pages would add, change and delete second factors past the services (no
+# authority check, nothing on the timeline): a lost device is reset on the administrators'
+# page instead (/accounts/two-factor/accounts/, directory.services.two_factor_reset).
+for _device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device_model):
+        admin.site.unregister(_device_model)
 
 
 @admin.register(User)

@@ -61,3 +61,10 @@ POSITION_PERMISSIONS = {
     PositionCode.ADMINISTRATOR: [VIEW_DIRECTORY, VIEW_TIMELINE, MANAGE_DIRECTORY, VIEW_ALL_MOBILES,
                                  *ADMIN_SITE],
 }
+
+# Who signs in with a second factor where settings.TWO_FACTOR_REQUIRED is True (等保 2.0
+# level 3 asks two factors of privileged users): the leaders, who start responses and issue
+# warnings, and the administrators, who keep the accounts. Staff and superuser accounts too,
+# whatever they hold (directory.two_factor.required_for).
+TWO_FACTOR_POSITIONS = frozenset({PositionCode.COMMANDER, PositionCode.DEPUTY_COMMANDER,
+                                  PositionCode.OFFICE_DIRECTOR, PositionCode.ADMINISTRATOR})

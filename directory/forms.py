@@ -53,3 +53,14 @@ class ImportForm(Form):
         if upload.size > 5 * 1024 * 1024:
             raise forms.ValidationError(_("The file is larger than 5 MB."))
         return upload
+
+
+class TwoFactorCodeForm(Form):
+    """The second factor at sign-in (or to confirm an authenticator app when enrolling)."""
+
+    code = forms.CharField(
+        label=_("Code"), max_length=32,
+        help_text=_("The 6 digits your authenticator app shows now, or one of your recovery "
+                    "codes."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True,
+                                      "autocapitalize": "none", "spellcheck": "false"}))

@@ -2,16 +2,23 @@
 management commands all come through here: authority is checked, the change is saved
 inside a transaction and lands on the timeline with its old and new values."""
 
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django_otp import devices_for_user
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.authtoken.models import Token
 
+from directory import two_factor
 from directory.choices import PositionCode
 from directory.models import DutyShift, Person, PositionHolding
 from timeline.kinds import change_prefix
 from timeline.services import append_event
 from zezhou_heat.dates import check_moments
-from zezhou_heat.permissions import MANAGE_DIRECTORY
+from zezhou_heat.permissions import MANAGE_ACCOUNTS, MANAGE_DIRECTORY
 
 SYSTEM = None  # the actor of management commands
 UNIT_SCOPED = {PositionCode.UNIT_LIAISON, PositionCode.TOWNSHIP_OFFICER,
@@ -320,3 +327,74 @@ def password_reset(*, actor, account, password):
                       "leadership": holds_leadership(account)},
                  notify=[] if actor is not SYSTEM and actor.pk == account.pk else [account])
     return account
+
+
+# --- two-factor sign-in ------------------------------------------------------------------
+# Enrolment by the person themselves (after their password); a lost device is reset by an
+# administrator, never for themselves. Both are on the timeline, never a secret or a code.
+
+
+@transaction.atomic
+def two_factor_enrolled(*, actor, key, code):
+    """Confirm an authenticator app for `actor` with a code it shows for `key` (the secret the
+    enrolment page gave it), and issue RECOVERY_CODES recovery codes. Returns the TOTP device
+    and the codes (shown once: only the devices keep them). Refused when `actor` already has
+    a confirmed device (a lost one is reset by an administrator first)."""
+    get_user_model().objects.select_for_update().get(pk=actor.pk)  # one enrolment at a time
+    if two_factor.totp_device(actor) is not None:
+        raise ValidationError(_("This account already has an authenticator app. If it is "
+                                "lost, an administrator resets it."))
+    device = two_factor.enrolment_device(actor, key)
+    device.full_clean(exclude=["user"])
+    typed = two_factor.normalised(code)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits)
+    if not (two_factor.is_totp_shape(typed)
+            and totp.verify(int(typed), tolerance=device.tolerance)):
+        raise ValidationError({"code": _("The code is wrong or has expired: enter the 6 digits "
+                                         "the app shows now.")})
+    for model in (TOTPDevice, StaticDevice):  # leftovers of an earlier, unfinished enrolment
+        model.objects.filter(user=actor).delete()
+    device.confirmed, device.last_t = True, totp.t()
+    device.save()
+    recovery = StaticDevice.objects.create(user=actor, name=_("Recovery codes"), confirmed=True)
+    codes = [StaticToken.random_token() for _n in range(two_factor.RECOVERY_CODES)]
+    StaticToken.objects.bulk_create([StaticToken(device=recovery, token=c) for c in codes])
+    append_event(actor=actor, kind="auth.two_factor_enrolled", subject_ref=_account_ref(actor),
+                 new={"username": actor.get_username(), "recovery_codes": len(codes)})
+    return device, codes
+
+
+def two_factor_reset_refusal(actor, account):
+    """Why `actor` may not reset `account`'s second factor, or None when they may."""
+    if actor is SYSTEM:
+        return None
+    if not actor.has_perm(MANAGE_ACCOUNTS):
+        return _("Only administrators reset a second factor.")
+    if actor.pk == account.pk:
+        return _("Nobody resets their own second factor: ask another administrator.")
+    if account.is_superuser and not actor.is_superuser:
+        return _("Only a superuser resets a superuser's second factor.")
+    return None
+
+
+@transaction.atomic
+def two_factor_reset(*, actor, account):
+    """An administrator removes every second-factor device of `account` (a lost or replaced
+    phone, recovery codes used up), and its API token, which was issued against them. Its
+    sessions that gave a code are no longer verified; at the next sign-in the owner enrols
+    again. On the timeline, and the owner is told."""
+    stored = get_user_model().objects.select_for_update().get(pk=account.pk)
+    if (refusal := two_factor_reset_refusal(actor, stored)) is not None:
+        raise PermissionDenied(refusal)
+    devices = list(devices_for_user(stored, confirmed=None))
+    if not devices:
+        raise ValidationError(_("%(account)s has no second factor to reset.")
+                              % {"account": stored.get_username()})
+    for device in devices:
+        device.delete()
+    Token.objects.filter(user=stored).delete()
+    append_event(actor=actor, kind="auth.two_factor_reset", subject_ref=_account_ref(stored),
+                 new={"username": stored.get_username(), "devices": len(devices),
+                      "leadership": holds_leadership(stored)},
+                 notify=[stored])
+    return len(devices)

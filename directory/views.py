@@ -1,6 +1,9 @@
+from base64 import b64encode
 from datetime import datetime, time, timedelta
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -8,18 +11,23 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice
 
-from directory import selectors, services, tabular
+from directory import selectors, services, tabular, two_factor
 from directory.choices import UnitKind
 from directory.filters import PersonFilter
-from directory.forms import ImportForm, PersonForm, ShiftForm
+from directory.forms import ImportForm, PersonForm, ShiftForm, TwoFactorCodeForm
 from directory.importing import validate_rows
 from directory.models import Person, Unit
 from timeline.selectors import events_for_subject
 from zezhou_heat.forms import add_service_errors
-from zezhou_heat.permissions import MANAGE_DIRECTORY, VIEW_DIRECTORY
+from zezhou_heat.permissions import MANAGE_ACCOUNTS, MANAGE_DIRECTORY, VIEW_DIRECTORY
+from zezhou_heat.views import action_view
 
 PAGE_SIZE = 50
 IMPORT_SESSION_KEY = "directory_import_rows"
@@ -188,3 +196,102 @@ def _day_from(text):
         return datetime.strptime(text or "", "%Y-%m-%d").date()
     except ValueError:
         return timezone.localdate()
+
+
+# --- two-factor sign-in (directory.two_factor; README "Two-factor sign-in") ------------------
+
+
+def _checked_next(request):
+    """Where to go once the second factor is given: `next` (posted, or in the address) when
+    it is a page of this site, else the start page."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return reverse("home")
+
+
+def _verified(request, device):
+    """The session has given its second factor: bound to `device`, under a new session key."""
+    otp_login(request, device)
+    request.session.cycle_key()
+
+
+@never_cache
+@login_required
+def two_factor_verify(request):
+    """After the password: the 6-digit code, or a recovery code (each works once)."""
+    user, target = request.user, _checked_next(request)
+    step = None if user.is_verified() else two_factor.next_step(user)
+    if step is None:
+        return redirect(target)
+    if step == two_factor.ENROL:
+        return redirect(f"{reverse('two_factor_setup')}?{urlencode({'next': target})}")
+    form = TwoFactorCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = two_factor.verify_code(user, form.cleaned_data["code"])
+        except ValidationError as error:
+            form.add_error("code", error)
+        else:
+            _verified(request, device)
+            if isinstance(device, StaticDevice):
+                left = two_factor.recovery_codes_left(user)
+                messages.warning(request, _(
+                    "You signed in with a recovery code; %(left)s left. If your phone is lost, "
+                    "ask an administrator to reset your second factor.") % {"left": left})
+            return redirect(target)
+    return render(request, "registration/two_factor_verify.html", {"form": form, "next": target})
+
+
+@never_cache
+@login_required
+def two_factor_setup(request):
+    """Enrol an authenticator app: scan the code (or type the secret), confirm with a code it
+    shows, receive the recovery codes once. Required of privileged users where
+    TWO_FACTOR_REQUIRED; open to anyone without a device."""
+    user, target = request.user, _checked_next(request)
+    if two_factor.totp_device(user) is not None:
+        if user.is_verified():
+            messages.info(request, _("Two-factor sign-in is already set up for this account."))
+            return redirect(target)
+        return redirect(f"{reverse('two_factor_verify')}?{urlencode({'next': target})}")
+    key = request.session.get(two_factor.SESSION_KEY) or two_factor.new_key()
+    request.session[two_factor.SESSION_KEY] = key
+    form = TwoFactorCodeForm(request.POST or None)
+    form.fields["code"].help_text = _("The 6 digits the app shows now for this account.")
+    if request.method == "POST" and form.is_valid():
+        try:
+            device, codes = services.two_factor_enrolled(actor=user, key=key,
+                                                         code=form.cleaned_data["code"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            request.session.pop(two_factor.SESSION_KEY, None)
+            _verified(request, device)
+            return render(request, "registration/two_factor_codes.html",
+                          {"codes": codes, "next": target})
+    device = two_factor.enrolment_device(user, key)
+    url = device.config_url
+    return render(request, "registration/two_factor_setup.html", {
+        "form": form, "next": target, "otpauth_url": url, "secret": two_factor.secret_text(device),
+        "qr": "data:image/svg+xml;base64," + b64encode(two_factor.qr_svg(url)).decode(),
+        "required": two_factor.enforced_for(user),
+    })
+
+
+@login_required
+@permission_required(MANAGE_ACCOUNTS, raise_exception=True)
+def two_factor_accounts(request):
+    """The administrators' page: who must give a second factor, who has one, and a reset for a
+    lost device (directory.services.two_factor_reset)."""
+    return render(request, "directory/two_factor_accounts.html", {
+        "accounts": two_factor.accounts_overview(),
+        "required": settings.TWO_FACTOR_REQUIRED,
+    })
+
+
+two_factor_reset = action_view(
+    services.two_factor_reset, subject="account",
+    load=lambda request, pk: get_object_or_404(get_user_model(), pk=pk),
+    back=lambda account: reverse("two_factor_accounts"))

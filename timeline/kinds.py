@@ -113,6 +113,12 @@ DECLARED = [
               optional=ACCOUNT_FIELDS, old_optional=ACCOUNT_FIELDS),
     EventKind("auth.password_reset", _("Password reset"),
               fields=("username", "usable", "leadership")),
+    # two-factor sign-in (directory.services: two_factor_enrolled, two_factor_reset); never a
+    # secret or a code
+    EventKind("auth.two_factor_enrolled", _("Two-factor sign-in set up"),
+              fields=("username", "recovery_codes")),
+    EventKind("auth.two_factor_reset", _("Two-factor sign-in reset"),
+              fields=("username", "devices", "leadership")),
     *_changes("directory.unit", "directory.unit", DIRECTORY_CHANGED),
     *_changes("directory.person", "directory.person", DIRECTORY_CHANGED),
     *_changes("directory.holding", "directory.positionholding", DIRECTORY_CHANGED),

@@ -20,6 +20,9 @@ VIEW_DIRECTORY = Perm("directory", "view_unit")
 MANAGE_DIRECTORY = Perm("directory", "manage_directory",
                         _("Can edit the directory and duty roster"))
 VIEW_TIMELINE = Perm("timeline", "view_event")
+# The accounts (the administrator's): Django's own permission, also what resets a person's
+# second factor (directory.services.two_factor_reset).
+MANAGE_ACCOUNTS = Perm("auth", "change_user")
 # Every mobile number in the directory; without it a reader sees the duty phones, the mobiles
 # of whoever is on duty now and those of their own unit (directory.selectors.PhoneBook).
 VIEW_ALL_MOBILES = Perm("directory", "view_all_mobiles",

@@ -3,12 +3,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from command_room import api as command_room_api
 from command_room.views import home
 from directory import api as directory_api
+from directory import views as directory_views
 from early_warnings import api as warnings_api
 from incidents import api as incidents_api
 from response import api as response_api
@@ -31,7 +31,7 @@ router.register("checklist-items", response_api.ChecklistItemViewSet, basename="
 api_urlpatterns = [
     path("", include(router.urls)),
     path("timeline/events/", command_room_api.EventsAfterView.as_view(), name="timeline-events"),
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", directory_api.ObtainTokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
 ]
@@ -43,6 +43,13 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
          name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/two-factor/", directory_views.two_factor_verify, name="two_factor_verify"),
+    path("accounts/two-factor/setup/", directory_views.two_factor_setup,
+         name="two_factor_setup"),
+    path("accounts/two-factor/accounts/", directory_views.two_factor_accounts,
+         name="two_factor_accounts"),
+    path("accounts/two-factor/accounts/<int:pk>/reset/", directory_views.two_factor_reset,
+         name="two_factor_reset"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("command_room.urls")),
     path("directory/", include("directory.urls")),

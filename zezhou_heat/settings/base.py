@@ -29,6 +29,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "channels",
     "timeline",
     "directory",
@@ -50,6 +53,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "zezhou_heat.middleware.SessionLimitsMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "directory.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -239,6 +244,17 @@ if env.get_str("PROXY_COUNT"):
     raise ImproperlyConfigured("PROXY_COUNT is no longer read: list the reverse proxies' "
                                "addresses in TRUSTED_PROXIES instead.")
 AXES_VERBOSE = False
+
+# Two-factor sign-in (directory.two_factor): where TWO_FACTOR_REQUIRED is True (production),
+# the commander, deputy commanders, office director, administrators, staff and superusers give
+# a TOTP code (or a recovery code) after their password, and enrol first if they have no
+# device. Anyone who enrolled is asked for the code wherever it is False (the quick start).
+TWO_FACTOR_REQUIRED = env.get_bool("TWO_FACTOR_REQUIRED", False)
+# The name an authenticator app shows beside the account.
+OTP_TOTP_ISSUER = env.get_str("OTP_TOTP_ISSUER", "泽州供热应急指挥")
+# Wrong codes: django-otp waits 1, 2, 4, 8 … seconds (per device) before it tries another.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 # --- language and time -------------------------------------------------------------------
 

@@ -21,6 +21,9 @@ CELERY_BROKER_URL = celery_url(REDIS_URL)  # noqa: F405
 CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [{"address": REDIS_URL}]  # noqa: F405
 
 DEMO_ACCOUNTS_ENABLED = False
+# 等保 2.0 level 3: two factors for privileged users. Not read from the environment: a
+# production deployment cannot switch it off.
+TWO_FACTOR_REQUIRED = True
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.get_bool("SECURE_SSL_REDIRECT", True)
