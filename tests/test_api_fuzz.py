@@ -10,8 +10,9 @@ the reading and writing operations meet real objects and not only 404s.
 
 Bounded for the suite: FUZZ_EXAMPLES (5) cases per operation and role from Hypothesis
 (valid and invalid input both) and the schema's own examples, derandomized so that every run
-sends the same requests: about 500 requests, some 13 s in one process. `make fuzz` (bench/api_fuzz.py) runs the same tests deeper
-(FUZZ_EXAMPLES=100 and schemathesis' coverage phase: FUZZ_PHASES) and prints the figures.
+sends the same requests: about 500 requests, some 13 s in one process. `make fuzz`
+(bench/api_fuzz.py) runs the same tests deeper (FUZZ_EXAMPLES=100 and schemathesis' coverage
+phase: FUZZ_PHASES) and prints the figures.
 """
 
 import os
