@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test test-fast setup messages bench bench-live clean
+.PHONY: run test test-fast setup messages bench bench-live fuzz clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -59,6 +59,12 @@ bench: $(INSTALLED)
 
 bench-live: $(INSTALLED)
 	$(PY) bench/live_push.py
+
+# The API schema fuzzing, deep: 100 cases per operation and role plus schemathesis' coverage
+# phase (the suite runs 5); prints requests sent, status codes, failures and time.
+fuzz: $(INSTALLED)
+	mkdir -p var
+	$(PY) bench/api_fuzz.py $(FUZZ_ARGS)
 
 clean:
 	rm -rf var/staticfiles var/db.sqlite3 var/redis.sock

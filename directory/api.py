@@ -79,7 +79,7 @@ class DutyShiftViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             actor=self.request.user, **serializer.validated_data)
 
     @extend_schema(responses=DutyShiftSerializer(many=True))
-    @action(detail=False, url_path="on-duty")
+    @action(detail=False, url_path="on-duty", pagination_class=None, filter_backends=[])
     def on_duty(self, request):
         """Shifts on duty at this moment, for the office and every member unit."""
         return Response(DutyShiftSerializer(selectors.shifts_on_duty(), many=True).data)

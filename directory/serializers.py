@@ -33,7 +33,10 @@ class TaskGroupSerializer(ModelSerializer):
 class HoldingSerializer(ModelSerializer):
     position = serializers.SlugRelatedField(slug_field="code", read_only=True)
     position_name = serializers.CharField(source="position.__str__", read_only=True)
-    unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    unit = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True,
+        help_text="The unit a unit-scoped position is held for; null for the headquarters' "
+                  "positions")
 
     class Meta:
         model = PositionHolding

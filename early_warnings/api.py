@@ -2,6 +2,7 @@ from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from early_warnings import cap, selectors, services
@@ -86,7 +87,7 @@ class WarningViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         """The CAP 1.2 message of one version (Alert, Update or Cancel)."""
         revision = self.get_object().revisions.filter(version=version).first()
         if revision is None:
-            return Response(status=status.HTTP_404_NOT_FOUND)
+            raise NotFound()
         return HttpResponse(cap.alert_xml(revision), content_type="application/cap+xml")
 
     @extend_schema(responses=WarningSerializer(many=True))

@@ -1,5 +1,5 @@
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -23,6 +23,19 @@ from zezhou_heat.permissions import VIEW_INCIDENTS
 TRANSITIONS = ["begin_response", "bring_under_control", "close"]
 
 
+FIRST_REPORT = OpenApiExample("A first report", request_only=True, value={
+    "occurred_at": "2026-01-12T02:40:00+08:00", "reported_at": "2026-01-12T03:00:00+08:00",
+    "township": "tw_nancun", "place": "东街换热站", "reporter_name": "李明",
+    "reporter_phone": "13800001111", "channel": "phone", "scenario": "pipeline_damage",
+    "description": "主管道爆裂，约2000户停暖，1名工人烫伤", "deaths": 0, "serious_injuries": 1,
+    "direct_loss": "200000", "households_affected": 2000, "area_affected": "150000"})
+CONTINUATION_REPORT = OpenApiExample("A continuation report", request_only=True, value={
+    "kind": "continuation", "summary": "抢修进行中，已恢复1200户供热", "measures": "临时管道已接通",
+    "deaths": 0, "serious_injuries": 1, "direct_loss": "200000", "households_affected": 800,
+    "area_affected": "60000"})
+
+
+@extend_schema_view(create=extend_schema(examples=[FIRST_REPORT]))
 class IncidentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Incidents, their reports, upward reports, inquiries and lifecycle. Every write calls
     the same service as the pages; authority is checked there."""
@@ -40,7 +53,8 @@ class IncidentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                                               **serializer.validated_data)
         serializer.instance = self.get_queryset().get(pk=incident.pk)
 
-    @extend_schema(request=NewReportSerializer, responses={201: ReportSerializer})
+    @extend_schema(request=NewReportSerializer, responses={201: ReportSerializer},
+                   examples=[CONTINUATION_REPORT])
     @action(detail=True, methods=["post"])
     def reports(self, request, pk=None):
         """File a written (书面报告), continuation (续报) or final (终报) report."""

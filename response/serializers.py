@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from directory.models import TaskGroup
 from incidents.models import Incident
-from response.choices import CONDITIONS, ChecklistStatus, ResponseLevel
+from response.choices import CONDITIONS, ChecklistStatus, ResponseLevel, StartMode
 from response.models import ChecklistItem, LevelChange, Notice, Response
 from zezhou_heat.api import HappenedDateTimeField, ModelSerializer, Serializer
 
@@ -16,8 +16,10 @@ class LevelChangeSerializer(ModelSerializer):
 class NoticeSerializer(ModelSerializer):
     unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
     due_at = serializers.DateTimeField(source="deadline.due_at", read_only=True)
-    overdue_at = serializers.DateTimeField(source="deadline.overdue_at", read_only=True)
+    overdue_at = serializers.DateTimeField(source="deadline.overdue_at", read_only=True,
+                                           allow_null=True)
     cancelled_at = serializers.DateTimeField(source="deadline.cancelled_at", read_only=True,
+                                             allow_null=True,
                                              help_text="No acknowledgement needed any more: "
                                                        "the response ended or was handed over.")
 
@@ -28,7 +30,10 @@ class NoticeSerializer(ModelSerializer):
 
 
 class ChecklistItemSerializer(ModelSerializer):
-    task_group = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    task_group = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True,
+        help_text="The task group whose playbook item this is; null for the level's "
+                  "measures (`is_measure`)")
 
     class Meta:
         model = ChecklistItem
@@ -43,6 +48,11 @@ class ChecklistUpdateSerializer(Serializer):
 
 
 class ResponseSerializer(ModelSerializer):
+    # Declared: DRF drops allow_blank from a read-only model field, so the schema's enum
+    # would leave out the "" of a response not started yet.
+    start_mode = serializers.ChoiceField(choices=StartMode.choices, allow_blank=True,
+                                         read_only=True,
+                                         help_text="Empty until the response starts")
     task_groups = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     level_changes = LevelChangeSerializer(many=True, read_only=True)
     notices = NoticeSerializer(many=True, read_only=True)

@@ -90,11 +90,13 @@ class PlannedDateTimeField(HappenedDateTimeField):
     kind = dates.PLANNED
 
 
+# For every serializer that reads a request body: a key it does not take (unknown, or
+# read-only and so ignored) is an error naming it, and so is text anywhere in a value that
+# breaks the shared text rule (zezhou_heat.text), before any field looks the value up (a NUL
+# in a code would reach PostgreSQL, which refuses it). Comments, not docstrings, here and on
+# the two classes below: drf-spectacular would give a docstring of these bases to every
+# serializer without one of its own as its description in the schema.
 class StrictInput:
-    """For every serializer that reads a request body: a key it does not take (unknown, or
-    read-only and so ignored) is an error naming it, and so is text anywhere in a value that
-    breaks the shared text rule (zezhou_heat.text), before any field looks the value up
-    (a NUL in a code would reach PostgreSQL, which refuses it)."""
 
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
@@ -125,12 +127,13 @@ def _text_refusal(value):
     return None
 
 
+# The project's serializers: strict about their input.
 class Serializer(StrictInput, serializers.Serializer):
-    """The project's plain serializer: strict about its input."""
+    pass
 
 
 class ModelSerializer(StrictInput, serializers.ModelSerializer):
-    """The project's model serializer: strict about its input."""
+    pass
 
 
 class NoteSerializer(Serializer):
@@ -199,3 +202,60 @@ class Pagination(pagination.LimitOffsetPagination):
             raise serializers.ValidationError({name: [
                 _("Ensure this value is less than or equal to %(limit_value)s.")
                 % {"limit_value": maximum}]})
+
+
+# The refusals every operation may answer, declared in the schema (drf-spectacular documents
+# only the success), so that a client, and the schema fuzzing in tests/test_api_fuzz.py,
+# knows every answer the API gives: bad input 400 (a serializer's or a service's field
+# errors, a malformed body, a limit out of range, a control character in the address), no
+# authority 403 (also without a valid session or token: the API names no scheme to retry
+# with, so never 401), nothing by that id that this user may see 404, the object not in a
+# state for the step 409 (the services' StateConflict), a body of another media type 415.
+ERROR_RESPONSES = {
+    "400": ("FieldErrors", "Bad input: each key names the field (or parameter, "
+                           "`non_field_errors`, `detail`) with its messages."),
+    "403": ("Error", "Not signed in, or no authority for this."),
+    "404": ("Error", "Not found, or not visible to this user."),
+    "409": ("Error", "Not possible in the object's current state; `detail` says why."),
+    "415": ("Error", "A body without a Content-Type, or one the operation does not take "
+                     "(it takes JSON, form and multipart)."),
+}
+ERROR_SCHEMAS = {
+    "Error": {"type": "object", "properties": {"detail": {"type": "string"}},
+              "required": ["detail"]},
+    "FieldErrors": {
+        "type": "object",
+        "description": "Messages by field name; a nested object for a nested field.",
+        "additionalProperties": {"anyOf": [
+            {"type": "array", "items": {"type": "string"}},
+            {"type": "object"},
+            {"type": "string"}]}},
+}
+WRITE_METHODS = {"post", "put", "patch", "delete"}
+STATELESS_OPERATIONS = {"auth_token_create"}  # DRF's token view: no object, no state
+
+
+def declare_error_responses(result, generator, request, public):
+    """drf-spectacular post-processing hook: the error answers of each operation."""
+    result.setdefault("components", {}).setdefault("schemas", {}).update(ERROR_SCHEMAS)
+    for path, methods in result.get("paths", {}).items():
+        for method, operation in methods.items():
+            if method not in WRITE_METHODS and method != "get":
+                continue
+            security = operation.get("security", [])
+            codes = ["400"]
+            if security and {} not in security:  # {}: open to anyone (AllowAny)
+                codes.append("403")
+            if "{" in path:
+                codes.append("404")
+            if method in WRITE_METHODS and operation["operationId"] not in STATELESS_OPERATIONS:
+                codes.append("409")
+            if "requestBody" in operation:
+                codes.append("415")
+            for code in codes:
+                component, description = ERROR_RESPONSES[code]
+                operation["responses"].setdefault(code, {
+                    "content": {"application/json": {"schema": {
+                        "$ref": f"#/components/schemas/{component}"}}},
+                    "description": description})
+    return result

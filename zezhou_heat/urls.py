@@ -36,6 +36,7 @@ api_urlpatterns = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
 ]
 
+handler404 = "zezhou_heat.views.page_not_found"
 handler500 = "zezhou_heat.views.server_error"
 
 urlpatterns = [

@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.defaults import page_not_found as default_page_not_found
 from django.views.defaults import server_error as default_server_error
 
 from zezhou_heat.errors import StateConflict
@@ -101,6 +102,17 @@ def _label(name, form, subject):
             continue
     return name
 
+
+
+def page_not_found(request, exception):
+    """handler404: under /api/, an address no route matches answers as the API's own 404
+    does (JSON with `detail`), not with the HTML page; elsewhere Django's page."""
+    if request.path.startswith("/api/"):
+        from rest_framework.exceptions import NotFound  # DRF's wording, translated by DRF
+
+        return JsonResponse({"detail": str(NotFound.default_detail)}, status=404,
+                            json_dumps_params={"ensure_ascii": False})
+    return default_page_not_found(request, exception)
 
 
 def server_error(request):

@@ -317,6 +317,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "zezhou_heat.api.declare_error_responses"],
     "ENUM_NAME_OVERRIDES": {"PositionCodeEnum": "directory.choices.PositionCode",
                             "ResponseLevelEnum": "incidents.choices.ResponseLevel",
                             "IncidentStatusEnum": "incidents.choices.IncidentStatus",
