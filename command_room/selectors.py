@@ -9,12 +9,10 @@ from early_warnings.selectors import in_effect
 from incidents.choices import DeadlineKind, IncidentStatus
 from incidents.models import Deadline
 from incidents.selectors import incidents_visible_to
-from response.choices import ChecklistStatus, ResponseLevel, ResponseState
+from response.choices import OPEN_STATES, RUNNING_STATES, ChecklistStatus, ResponseLevel
 from response.models import Response
 from timeline.selectors import latest_seq
 
-ACTIVE_RESPONSE_STATES = [ResponseState.ACTIVE, ResponseState.HANDED_OVER]
-LIVE_RESPONSE_STATES = [ResponseState.PROPOSED, *ACTIVE_RESPONSE_STATES]
 WARNING_ORDER = [WarningLevel.MAJOR, WarningLevel.LARGER, WarningLevel.GENERAL]
 LEVEL_ORDER = [ResponseLevel.LEVEL_I, ResponseLevel.LEVEL_II, ResponseLevel.LEVEL_III]
 
@@ -31,7 +29,7 @@ def command_room(user, units=None):
         Prefetch("deadlines", to_attr="clocks", queryset=Deadline.objects
             .unsettled().select_related("inquiry", "notice__unit").order_by("due_at")),
         Prefetch("responses", to_attr="live_responses", queryset=Response.objects.filter(
-            state__in=LIVE_RESPONSE_STATES).prefetch_related("notices").order_by("-pk"))))
+            state__in=OPEN_STATES).prefetch_related("notices").order_by("-pk"))))
     for incident in incidents:
         _summarise_clocks(incident)
     incidents.sort(key=_urgency)
@@ -73,7 +71,7 @@ def _task_groups(incident_ids, units):
     """For each active response, its task groups with their units, how many of the units
     noticed have acknowledged, and how many checklist items are done."""
     responses = Response.objects.filter(
-        incident__in=incident_ids, state__in=ACTIVE_RESPONSE_STATES).select_related(
+        incident__in=incident_ids, state__in=RUNNING_STATES).select_related(
         "incident__township").prefetch_related(
         "task_groups__lead_unit", "task_groups__member_units", "notices", "checklist")
     result = []

@@ -43,17 +43,11 @@ def _live_page(request, units, title):
     narrowed = units is not None
     context = command_room_state(request.user, units)
     context.update(title=title, units=sorted(units) if narrowed else None,
-                   notices=_pending(response_selectors.notices_for(request.user)) if narrowed else None,
+                   notices=(list(response_selectors.notices_pending_for(request.user))
+                            if narrowed else None),
                    back=request.path, heartbeat_seconds=settings.LIVE_HEARTBEAT_SECONDS)
     template = "command_room/_panels.html" if request.GET.get("panels") else "command_room/live.html"
     return render(request, template, context)
-
-
-def _pending(notices):
-    """Still to acknowledge: not yet acknowledged, and the response still waits for it (its
-    clock was not settled by the response ending or being handed over)."""
-    return [notice for notice in notices
-            if notice.acknowledged_at is None and notice.deadline.cancelled_at is None]
 
 
 @login_required

@@ -18,7 +18,7 @@ from directory.models import DutyShift, Person, PositionHolding
 from timeline.kinds import change_prefix
 from timeline.services import append_event
 from zezhou_heat.dates import check_moments
-from zezhou_heat.permissions import MANAGE_ACCOUNTS, MANAGE_DIRECTORY
+from zezhou_heat.permissions import ADD_ACCOUNTS, MANAGE_ACCOUNTS, MANAGE_DIRECTORY
 
 SYSTEM = None  # the actor of management commands
 UNIT_SCOPED = {PositionCode.UNIT_LIAISON, PositionCode.TOWNSHIP_OFFICER,
@@ -259,7 +259,7 @@ def account_refusal(actor, account):
     """Why `actor` may not change the existing `account`, or None when they may."""
     if actor is SYSTEM or actor.is_superuser:
         return None
-    if not actor.has_perm("auth.change_user"):
+    if not actor.has_perm(MANAGE_ACCOUNTS):
         return _("Only administrators keep the accounts.")
     if account.is_superuser:
         return _("Only a superuser changes a superuser's account.")
@@ -287,7 +287,7 @@ def account_saved(*, actor, account):
     `auth.account.created` or `auth.account.updated` with the changed fields."""
     created = account.pk is None
     if created:
-        if actor is not SYSTEM and not actor.has_perm("auth.add_user"):
+        if actor is not SYSTEM and not actor.has_perm(ADD_ACCOUNTS):
             raise PermissionDenied(_("Only administrators keep the accounts."))
         before = {}
     else:
@@ -302,7 +302,8 @@ def account_saved(*, actor, account):
     flags = [name for name in ACCOUNT_FLAGS if name in new and (new[name] or not created)]
     if flags and actor is not SYSTEM and not actor.is_superuser:
         raise PermissionDenied(_("Only a superuser grants or removes %(flags)s.")
-                               % {"flags": "、".join(flags)})
+                               % {"flags": "、".join(str(type(account)._meta.get_field(name).verbose_name)
+                                               for name in flags)})
     if not created and not new:
         return False
     account.save()

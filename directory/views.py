@@ -11,7 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -27,7 +27,7 @@ from directory.models import Person, Unit
 from timeline.selectors import events_for_subject
 from zezhou_heat.forms import add_service_errors
 from zezhou_heat.permissions import MANAGE_ACCOUNTS, MANAGE_DIRECTORY, VIEW_DIRECTORY
-from zezhou_heat.views import action_view
+from zezhou_heat.views import action_view, safe_next
 
 PAGE_SIZE = 50
 IMPORT_SESSION_KEY = "directory_import_rows"
@@ -204,11 +204,7 @@ def _day_from(text):
 def _checked_next(request):
     """Where to go once the second factor is given: `next` (posted, or in the address) when
     it is a page of this site, else the start page."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()},
-                                                  require_https=request.is_secure()):
-        return target
-    return reverse("home")
+    return safe_next(request, reverse("home"))
 
 
 def _verified(request, device):

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from incidents.choices import ResponseLevel
 
-__all__ = ["ResponseLevel", "ResponseState", "RUNNING_STATES", "StartMode", "ChecklistStatus",
+__all__ = ["ResponseLevel", "ResponseState", "RUNNING_STATES", "OPEN_STATES", "StartMode", "ChecklistStatus",
            "CONDITIONS"]
 
 
@@ -17,6 +17,7 @@ class ResponseState(models.TextChoices):
 
 # A response under way: its progress is recorded, its checklist worked, its notices answered.
 RUNNING_STATES = [ResponseState.ACTIVE, ResponseState.HANDED_OVER]
+OPEN_STATES = [ResponseState.PROPOSED, *RUNNING_STATES]  # one response per incident at a time
 
 
 class StartMode(models.TextChoices):

@@ -38,6 +38,13 @@ def notices_for(user):
         F("acknowledged_at").asc(nulls_first=True), "-sent_at")
 
 
+def notices_pending_for(user):
+    """Still to acknowledge: not yet acknowledged, and the response still waits for it (its
+    clock was not settled by the response ending or being handed over)."""
+    return notices_for(user).filter(acknowledged_at__isnull=True,
+                                    deadline__cancelled_at__isnull=True)
+
+
 def checklist_for(user):
     units = held_units(user, PositionCode.UNIT_LIAISON)
     return ChecklistItem.objects.filter(

@@ -18,6 +18,7 @@ from incidents.services import incident_status_followed
 from response import authority
 from response.choices import (
     CONDITIONS,
+    OPEN_STATES,
     RUNNING_STATES,
     ChecklistStatus,
     ResponseState,
@@ -31,7 +32,6 @@ from zezhou_heat.errors import StateConflict
 from zezhou_heat.fsm import check_transition
 
 CONDITION_KEYS = [key for key, _label in CONDITIONS]
-OPEN_STATES = [ResponseState.PROPOSED, ResponseState.ACTIVE, ResponseState.HANDED_OVER]
 
 
 # --- proposal and start ---------------------------------------------------------------------

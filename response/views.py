@@ -6,7 +6,7 @@ from django.views.decorators.http import require_POST
 from directory.models import TaskGroup
 from incidents.selectors import incidents_visible_to
 from response import authority, selectors, services
-from response.choices import CONDITIONS, ResponseLevel
+from response.choices import CONDITIONS, OPEN_STATES, ResponseLevel
 from response.forms import (
     ChecklistForm,
     ConditionForm,
@@ -25,7 +25,7 @@ def response_panel(user, incident):
     responses = list(selectors.responses_of(incident))
     return {
         "responses": responses,
-        "open_response": any(r.state in services.OPEN_STATES for r in responses),
+        "open_response": any(r.state in OPEN_STATES for r in responses),
         "can_propose": incident.status != "closed" and (
             user.has_perm(authority.PROPOSE) or user.has_perm(authority.LEVEL_PERMISSION["III"])),
         "levels": ResponseLevel.choices,

@@ -69,7 +69,7 @@ def test_deadlines_fire_on_time_while_redis_is_killed(worker, private_redis, mak
         deadline.refresh_from_db()
         late = deadline.overdue_at - deadline.due_at
         print(f"clock {deadline.pk}: marked {late.total_seconds():.3f} s after it fell due")
-        assert late <= timedelta(seconds=2)
+        assert timedelta(0) <= late <= timedelta(seconds=2)
     assert time.monotonic() - killed_at < REDIS_DOWN_SECONDS  # all of it while Redis was dead
 
     time.sleep(max(0.0, REDIS_DOWN_SECONDS - (time.monotonic() - killed_at)))

@@ -227,6 +227,7 @@ def test_a_body_larger_than_the_server_takes_is_a_400(duty, users):
 def test_the_intake_page_refuses_a_description_too_long(duty):
     response = duty.post("/incidents/new/", intake_form(description="爆" * 2001))
     assert response.status_code == 200 and not Incident.objects.exists()
+    assert "description" in response.context["form"].errors
 
 
 def test_a_frame_carries_a_summary_of_a_long_report(users):
@@ -250,8 +251,9 @@ def test_a_warning_reported_up_has_no_county_notice(client, users):
                                          to="晋城市人民政府", at=timezone.now())
     client.force_login(users(P.DUTY_OFFICER))
     assert client.get(f"/api/warnings/{warning.pk}/").json()["public_notice"] is None
-    page = client.get(f"/warnings/{warning.pk}/").content.decode()
-    assert f"——{warning.issuing_body}" not in page
+    page = client.get(f"/warnings/{warning.pk}/")
+    assert page.status_code == 200 and warning.impact in page.content.decode()
+    assert f"——{warning.issuing_body}" not in page.content.decode()
     assert client.get(f"/warnings/{warning.pk}/notice/").status_code == 404
 
 

@@ -12,6 +12,7 @@ import pytest
 import redis
 from django.conf import settings
 from django.db import transaction
+from django.test import Client
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
@@ -215,3 +216,20 @@ def test_the_shipped_server_does_not_take_the_client_address_from_the_client(
                 for n in range(1, 6)]
     assert statuses == [200] * 4 + [429]
     assert login_status(server, user.username, PASSWORD, "198.51.100.6") == 429
+
+
+def test_a_session_that_owes_the_second_factor_opens_no_socket(redis_url, make_user, settings):
+    """Under TWO_FACTOR_REQUIRED the password alone opens no live feed; the code does."""
+    from tests.test_two_factor import VERIFY, code_of, enrolled, password_only
+
+    settings.TWO_FACTOR_REQUIRED = True
+    commander = make_user("commander")
+    device = enrolled(commander)
+    client = Client()
+    password_only(client, commander)
+    with asgi_server(redis_url, TWO_FACTOR_REQUIRED=1) as two_factor_server:
+        cookie = f"sessionid={client.cookies['sessionid'].value}"
+        assert refused_status(two_factor_server, cookie=cookie) == 403
+        assert client.post(VERIFY, {"code": code_of(device)}).status_code == 302
+        cookie = f"sessionid={client.cookies['sessionid'].value}"
+        assert refused_status(two_factor_server, cookie=cookie) is None

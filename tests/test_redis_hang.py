@@ -67,6 +67,7 @@ def test_writes_go_on_while_redis_hangs(client, make_user, settings, private_red
             assert answer.status_code == 201
             assert time.monotonic() < clocks._broker_down_until  # the fast path paused
         print("write latencies with Redis stopped (s):", [round(s, 2) for s in latencies])
+        assert max(latencies) < 5.0  # not a speed figure: a hung publish would take 15 s
     finally:
         wake_up.cancel()
         private_redis.signal(signal.SIGCONT)

@@ -23,6 +23,7 @@ VIEW_TIMELINE = Perm("timeline", "view_event")
 # The accounts (the administrator's): Django's own permission, also what resets a person's
 # second factor (directory.services.two_factor_reset).
 MANAGE_ACCOUNTS = Perm("auth", "change_user")
+ADD_ACCOUNTS = Perm("auth", "add_user")
 # Every mobile number in the directory; without it a reader sees the duty phones, the mobiles
 # of whoever is on duty now and those of their own unit (directory.selectors.PhoneBook).
 VIEW_ALL_MOBILES = Perm("directory", "view_all_mobiles",

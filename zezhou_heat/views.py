@@ -22,9 +22,9 @@ from zezhou_heat.errors import StateConflict
 
 
 def safe_next(request, default):
-    """Where the page that posted wants to return (`next`), when that is a page of this
-    site; `default` otherwise. Never an address on another host."""
-    target = request.POST.get("next", "")
+    """Where the page wants to return (`next`, posted or in the address), when that is a page
+    of this site; `default` otherwise. Never an address on another host."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()},
                                                   require_https=request.is_secure()):
         return target
