@@ -61,14 +61,16 @@ _broker_down_until = 0.0
 def schedule_fast_path(deadline):
     """After commit, ask Celery to look at the deadline when it falls due. The beat sweep
     catches it anyway if this is lost; this only makes it prompt. When the broker fails, no
-    further attempt is made for FAST_PATH_PAUSE seconds, so writes never wait on a dead Redis."""
+    further attempt is made for FAST_PATH_PAUSE seconds, so writes never wait on a dead Redis.
+    A clock logged after the fact, already past its due time, is left to the sweep."""
     def schedule():
         global _broker_down_until
-        if time.monotonic() < _broker_down_until:
+        expires = deadline.due_at + timedelta(minutes=5)
+        if time.monotonic() < _broker_down_until or expires <= timezone.now():
             return
         try:
             current_app.send_task(CHECK_DEADLINE_TASK, args=[deadline.pk], eta=deadline.due_at,
-                                  retry=False, expires=deadline.due_at + timedelta(minutes=5))
+                                  retry=False, expires=expires)
         except Exception:  # broker down or unreachable: the sweep still fires it
             _broker_down_until = time.monotonic() + FAST_PATH_PAUSE
             logger.warning("Broker unreachable: deadline fast path paused for %s s",
