@@ -13,6 +13,21 @@ from zezhou_heat.api import permission
 from zezhou_heat.permissions import VIEW_TIMELINE
 
 
+class GroupLineSerializer(serializers.Serializer):
+    one = serializers.CharField(help_text="For one unit")
+    other = serializers.CharField(help_text="For several units")
+
+
+class GroupSerializer(serializers.Serializer):
+    """Events that share one feed line (timeline.groups): 17 units' notice clocks overdue."""
+
+    key = serializers.CharField(help_text="The same for every event of the line")
+    unit = serializers.CharField(help_text="The unit this event names")
+    text = serializers.DictField(
+        child=GroupLineSerializer(),
+        help_text="The line per interface language, with %(count)s and %(units)s to fill")
+
+
 class EventSerializer(serializers.ModelSerializer):
     """The shape of command_room.frames.frames_of, for the API's documentation."""
 
@@ -25,12 +40,15 @@ class EventSerializer(serializers.ModelSerializer):
     alert = serializers.ChoiceField(["overdue", "level_i", "major_warning"], allow_null=True)
     text = serializers.DictField(child=serializers.CharField(),
                                  help_text="One line per interface language")
+    group = GroupSerializer(allow_null=True, help_text="Null for an event shown alone")
+    routine = serializers.BooleanField(
+        help_text="Routine administration, kept off the live feed (still on the timeline)")
 
     class Meta:
         model = Event
         fields = ["seq", "occurred_at", "actor", "actor_name", "kind", "subject_type",
                   "subject_id", "subject_label", "old", "new", "incident", "township",
-                  "reporter_unit", "units", "drill", "alert", "text"]
+                  "reporter_unit", "units", "drill", "alert", "text", "group", "routine"]
 
 
 def _non_negative_int(params, name, default, maximum=None):

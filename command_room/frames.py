@@ -9,6 +9,7 @@ from django.utils import translation
 from early_warnings.models import EarlyWarning
 from incidents.models import Incident
 from response.models import Notice
+from timeline.groups import group_key, incident_line, line_template, units_line
 from timeline.kinds import event_label
 from timeline.models import Event
 
@@ -39,6 +40,41 @@ def alert_of(event):
     if event.kind in ("warning.issued", "warning.updated") and level == "major":
         return "major_warning"
     return None
+
+
+# Routine administration stays off the command room's feed (the wall, the unit dashboards, a
+# leader's phone); it stays on the timeline and the audit pages. Kinds by name, and prefixes
+# (ending in ".") that also cover events written before every kind was declared.
+ROUTINE = (
+    "directory.",                # units, people, positions, holdings, duty shifts, task groups
+    "auth.",                     # accounts, passwords, two-factor, login lockouts
+    "response.playbookitem.",    # the §4.5 playbooks, edited by administrators
+    "warning.drafted", "warning.draft_edited",   # a warning only matters once submitted
+    "report.written_draft",      # a written report only matters once submitted
+)
+
+
+def routine(kind):
+    return any(kind.startswith(name) if name.endswith(".") else kind == name
+               for name in ROUTINE)
+
+
+def group_of(event, incident):
+    """For an event that shares one feed line with others (timeline.groups): the line's key,
+    the unit this event names, and the line in every language, with `%(count)s` and
+    `%(units)s` for the browser to fill as the group grows. None for an event shown alone."""
+    key = group_key(event.kind, event.new, event.incident_id)
+    if key is None:
+        return None
+    label = f"#{incident.pk} {incident.township}"
+    texts = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            texts[code] = {form: units_line(incident_line(label, line_template(event.kind, count)
+                                                          % {"count": "%(count)s"}),
+                                            ["%(units)s"])
+                           for form, count in (("one", 1), ("other", 2))}
+    return {"key": key, "unit": event.new["unit"], "text": texts}
 
 
 def texts_of(event):
@@ -74,7 +110,7 @@ def frames_of(events):
     incidents = {e.incident_id: e.incident for e in events
                  if e.incident_id and Event.incident.is_cached(e)}  # the writer's, at push
     if missing := incident_ids - incidents.keys():
-        incidents.update(Incident.objects.in_bulk(missing))
+        incidents.update(Incident.objects.select_related("township").in_bulk(missing))
     noticed = defaultdict(set)
     for incident_id, unit_id in Notice.objects.filter(
             response__incident__in=incident_ids).values_list("response__incident", "unit"):
@@ -110,4 +146,6 @@ def _frame(event, incident, noticed_units, drill_warnings):
         "drill": drill,
         "alert": alert_of(event),
         "text": texts_of(event),
+        "group": group_of(event, incident),
+        "routine": routine(event.kind),
     }

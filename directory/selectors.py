@@ -140,3 +140,16 @@ def users_with_permission(permission):
         is_active=True, person__holdings__position__permissions__codename=codename,
         person__holdings__position__permissions__content_type__app_label=app_label,
     ).distinct())
+
+
+def liaisons_by_unit(unit_ids):
+    """The active users who are liaisons of each of these units, in one query: {unit id:
+    [users]} (a unit without one is absent)."""
+    liaisons = {}
+    if not unit_ids:
+        return liaisons
+    for holding in PositionHolding.objects.filter(
+            position__code=PositionCode.UNIT_LIAISON, unit__in=unit_ids,
+            person__user__is_active=True).select_related("person__user"):
+        liaisons.setdefault(holding.unit_id, []).append(holding.person.user)
+    return liaisons

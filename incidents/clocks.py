@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from directory.selectors import users_on_call
+from directory.selectors import liaisons_by_unit, users_on_call
 from incidents.models import Deadline
 from timeline.services import append_event
 from zezhou_heat.dates import earliest
@@ -23,12 +23,13 @@ CHECK_DEADLINE_TASK = "incidents.tasks.check_deadline"
 CLOCK_CHANNEL = "zezhou_clocks"  # NOTIFY wakes the clock threads of the workers (incidents.worker)
 
 
-def start_clock(incident, kind, starts_at, inquiry=None):
+def start_clock(incident, kind, starts_at, inquiry=None, unit=None):
+    """A clock on the incident; `unit` is the member unit that owes it, if one does."""
     minutes = settings.DEADLINE_MINUTES[kind]
     due_at = starts_at + timedelta(minutes=minutes)
     deadline = Deadline.objects.create(
-        kind=kind, incident=incident, inquiry=inquiry, starts_at=starts_at, due_at=due_at,
-        remind_at=due_at - timedelta(minutes=settings.DEADLINE_REMINDER_MINUTES))
+        kind=kind, incident=incident, inquiry=inquiry, unit=unit, starts_at=starts_at,
+        due_at=due_at, remind_at=due_at - timedelta(minutes=settings.DEADLINE_REMINDER_MINUTES))
     _wake_the_workers_clocks()
     return deadline
 
@@ -115,8 +116,8 @@ def _claim_and_mark(queryset, now, *, field, kind):
                            .order_by("due_at").values_list("pk", flat=True)[:SWEEP_BATCH])
             if not claimed:
                 return marked
-            recipients = users_on_call(now)
             deadlines = _load(claimed)
+            recipients = _recipients(deadlines, now)
             try:  # the usual case: the whole batch at once, in one savepoint
                 with transaction.atomic():
                     marked += sum(_fire(d, field, kind, recipients) for d in deadlines)
@@ -127,6 +128,14 @@ def _claim_and_mark(queryset, now, *, field, kind):
                 marked += _one_by_one(deadlines, field, kind, recipients)
         if len(claimed) < SWEEP_BATCH:
             return marked
+
+
+def _recipients(deadlines, now):
+    """Who hears of each clock, {deadline id: users}: the office (directors, duty officers on
+    shift) always, and the liaisons of the member unit that owes it, if one does."""
+    on_call = users_on_call(now)
+    liaisons = liaisons_by_unit({d.unit_id for d in deadlines if d.unit_id})
+    return {d.pk: {*on_call, *liaisons.get(d.unit_id, ())} for d in deadlines}
 
 
 def _one_by_one(deadlines, field, kind, recipients):
@@ -147,7 +156,8 @@ def _one_by_one(deadlines, field, kind, recipients):
 def _load(claimed):
     """The claimed rows with what marking them needs, in one query; one by one only if
     that query fails, so that a row that cannot be read is set aside alone."""
-    rows = Deadline.objects.select_related("incident__township", "inquiry").order_by("due_at")
+    rows = Deadline.objects.select_related("incident__township", "inquiry", "unit").order_by(
+        "due_at")
     try:
         with transaction.atomic():
             return list(rows.filter(pk__in=claimed))
@@ -185,9 +195,11 @@ def _fire(deadline, field, kind, recipients):
     if not _mark(deadline, marked_at, field):
         return 0
     setattr(deadline, field, marked_at)
+    new = {"kind": deadline.kind, "due_at": local_time(deadline.due_at)}
+    if deadline.unit:
+        new["unit"] = str(deadline.unit)
     append_event(actor=None, kind=kind, subject=deadline, incident=deadline.incident,
-                 notify=recipients, new={"kind": deadline.kind,
-                                         "due_at": local_time(deadline.due_at)})
+                 notify=recipients[deadline.pk], new=new)
     return 1
 
 

@@ -245,6 +245,11 @@ class Deadline(models.Model):
     inquiry = models.OneToOneField(
         Inquiry, verbose_name=_("inquiry"), on_delete=models.PROTECT, null=True, blank=True,
         related_name="deadline")
+    # The member unit that owes it (a notice's acknowledgement): its liaisons hear when it
+    # falls overdue, and the live feed names it. None for the incident's own clocks.
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("owed by"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+")
     starts_at = models.DateTimeField(_("starts at"))
     due_at = models.DateTimeField(_("due at"))
     remind_at = models.DateTimeField(_("reminder at"))

@@ -184,7 +184,8 @@ def _send_notices(response, groups, now):
     for unit, unit_groups in by_unit.items():
         if response.notices.filter(unit=unit).exists():
             continue
-        deadline = clocks.start_clock(response.incident, DeadlineKind.NOTICE_ACK, now)
+        deadline = clocks.start_clock(response.incident, DeadlineKind.NOTICE_ACK, now,
+                                       unit=unit)
         notice = Notice.objects.create(response=response, unit=unit, deadline=deadline,
                                        sent_at=now)
         notice.task_groups.set(unit_groups)

@@ -68,6 +68,7 @@ FIGURES = ("deaths", "serious_injuries", "direct_loss", "households_affected", "
 GRADE = ("grade", "criterion")
 WRITTEN = ("complete", "on_time", "missing")
 CLOCK = ("kind", "due_at")
+CLOCK_OWED_BY = ("unit",)  # the name of the member unit that owes the clock, if one does
 DRAFT = ("level", "category")
 ACCOUNT_FIELDS = ("username", "first_name", "last_name", "email", "is_active", "is_staff",
                   "is_superuser")
@@ -101,8 +102,9 @@ DECLARED = [
     EventKind("inquiry.recorded", _("Upper-level inquiry"),
               fields=("asked_by", "question", "due_at")),
     EventKind("inquiry.replied", _("Inquiry answered"), fields=("reply", "on_time")),
-    EventKind("deadline.reminder", _("Clock: 10 minutes left"), fields=CLOCK),
-    EventKind("deadline.overdue", _("Clock overdue"), fields=CLOCK),
+    EventKind("deadline.reminder", _("Clock: 10 minutes left"), fields=CLOCK,
+              optional=CLOCK_OWED_BY),
+    EventKind("deadline.overdue", _("Clock overdue"), fields=CLOCK, optional=CLOCK_OWED_BY),
     # directory
     EventKind("auth.locked_out", _("Login locked after failed attempts"),
               fields=("username", "ip_address")),

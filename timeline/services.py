@@ -1,4 +1,5 @@
 from django.db import connection, transaction
+from django.utils import timezone
 
 from timeline.kinds import check_event
 from timeline.models import Event, Notification
@@ -49,3 +50,12 @@ def _actor_name(actor):
     if actor is None or not actor.is_authenticated:
         return ""
     return actor.get_full_name() or actor.get_username()
+
+
+def notifications_read(*, actor, notification=None):
+    """Mark the actor's notifications read: those whose ids are given (one row of the
+    notifications page), or all of them. Returns how many were unread."""
+    unread = Notification.objects.filter(recipient=actor, read_at__isnull=True)
+    if notification:
+        unread = unread.filter(pk__in=notification)
+    return unread.update(read_at=timezone.now())

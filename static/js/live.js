@@ -9,7 +9,8 @@
   if (!root) { return; }
 
   var FEED_LENGTH = 60;
-  var HISTORY = 40;            // events shown on opening the page
+  var HISTORY = 200;           // events read on opening the page (grouped, routine left out)
+  var UNITS_NAMED = 3;         // units named on a grouped line before "and others"
   var PANEL_DELAY = 250;       // ms: events arriving together refresh the panels once
   var PANEL_REFRESH = 60000;   // ms: also refresh now and then (and keep the session alive)
   var POLL = 10000;            // ms: catch up by polling while the socket is down
@@ -118,8 +119,34 @@
     return frame.units.some(function (unit) { return units.indexOf(unit) >= 0; });
   }
 
+  // Events that say the same of many units (17 notice clocks overdue on incident #2) share
+  // one line naming the units, updated as more arrive; the frame says which line
+  // (frame.group). Routine administration (frame.routine) stays on the timeline only.
+  var groupLines = {};   // group key -> {item, text (per language), units (names)}
+
   function showInFeed(frame, older) {
-    if (!concernsUs(frame)) { return; }
+    if (frame.routine || !concernsUs(frame)) { return; }
+    var line = frame.group && groupLines[frame.group.key];
+    if (line && feed.contains(line.item)) {
+      addToGroup(line, frame, older);
+      return;
+    }
+    var item = feedItem(frame);
+    if (frame.group) {
+      line = groupLines[frame.group.key] = {item: item, text: frame.group.text, units: []};
+      item.dataset.group = frame.group.key;
+      item.classList.add("feed-group");
+      addToGroup(line, frame, older);
+    }
+    if (older) {
+      feed.appendChild(item);
+    } else {
+      feed.insertBefore(item, feed.firstChild);
+    }
+    while (feed.children.length > FEED_LENGTH) { feed.removeChild(feed.lastChild); }
+  }
+
+  function feedItem(frame) {
     var item = document.createElement("li");
     item.dataset.seq = frame.seq;
     item.className = "feed-item" + (frame.alert ? " feed-alert" : "");
@@ -135,12 +162,35 @@
     var who = document.createElement("small");
     who.textContent = frame.actor_name || labels.labelSystem;
     item.appendChild(who);
-    if (older) {
-      feed.appendChild(item);
-    } else {
-      feed.insertBefore(item, feed.firstChild);
+    return item;
+  }
+
+  // A newer event moves the line to the top with its time; an older one (history) only adds
+  // its unit.
+  function addToGroup(line, frame, older) {
+    var unit = frame.group.unit;
+    if (line.units.indexOf(unit) < 0) {
+      if (older) { line.units.unshift(unit); } else { line.units.push(unit); }
     }
-    while (feed.children.length > FEED_LENGTH) { feed.removeChild(feed.lastChild); }
+    if (!older && Number(line.item.dataset.seq) < frame.seq) {
+      line.item.dataset.seq = frame.seq;
+      var time = line.item.querySelector("time");
+      time.dateTime = frame.occurred_at;
+      time.textContent = clockTime(new Date(frame.occurred_at));
+      if (line.item !== feed.firstChild) { feed.insertBefore(line.item, feed.firstChild); }
+    }
+    line.item.querySelector(".feed-text").textContent = " " + groupText(line) + " ";
+  }
+
+  function groupText(line) {
+    var forms = line.text[lang] || line.text["zh-hans"];
+    var names = line.units.slice(0, UNITS_NAMED).join(labels.labelListSeparator);
+    if (line.units.length > UNITS_NAMED) {
+      names = labels.labelAndOthers.replace("{units}", function () { return names; });
+    }
+    return (line.units.length === 1 ? forms.one : forms.other)
+      .replace("%(count)s", String(line.units.length))
+      .replace("%(units)s", function () { return names; });
   }
 
   function tag(text, className) {
@@ -175,7 +225,9 @@
     banner.className = "alert-banner alert-" + frame.alert;
     banner.querySelector(".alert-title").textContent =
       (frame.drill ? labels.labelDrill + " · " : "") + (title ? title.textContent : "");
-    banner.querySelector(".alert-text").textContent = frame.text[lang] || "";
+    var line = frame.group && groupLines[frame.group.key];
+    banner.querySelector(".alert-text").textContent =
+      line ? groupText(line) : (frame.text[lang] || "");
     banner.hidden = false;
     if (soundOn()) { beep(); }
   }
