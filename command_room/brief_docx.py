@@ -4,6 +4,7 @@ state, then numbered sections under 黑体 headings (一、二、…), body in �
 Simplified Chinese, whatever the reader's language: it is sent upward."""
 
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -100,8 +101,8 @@ def _totals(document, brief):
               _("Households without heat"), _("Overdue clocks"),
               _("Units not yet acknowledged"), _("Warnings in effect")]
     figures = [totals.incidents, *[count for _level, _label, count in levels],
-               f"{totals.households:,}", totals.overdue_clocks, totals.unacknowledged_units,
-               totals.warnings]
+               number_format(totals.households, force_grouping=True), totals.overdue_clocks,
+               totals.unacknowledged_units, totals.warnings]
     _table(document, header, [[str(figure) for figure in figures]])
     if totals.drills:
         _line(document, _("Drill incidents listed below and not counted: %(drills)s") % {
@@ -137,7 +138,8 @@ def _incident_row(incident, brief):
 def _casualties(incident):
     return _("%(deaths)s dead, %(injured)s seriously injured, %(households)s households "
              "without heat") % {"deaths": incident.deaths, "injured": incident.serious_injuries,
-                                "households": f"{incident.households_affected:,}"}
+                                "households": number_format(incident.households_affected,
+                                                          force_grouping=True)}
 
 
 def _responses(document, brief):

@@ -10,7 +10,6 @@ from timeline.models import Event
 from timeline.services import append_event, hold_timeline_lock
 from zezhou_heat.permissions import VIEW_INCIDENTS
 
-BRIEF_ISSUED = "brief.issued"
 BRIEF_TYPE = "command_room.situationbrief"
 
 
@@ -24,9 +23,9 @@ def situation_brief_issued(*, actor, brief):
     scope = ",".join(brief.scope_codes)
     with transaction.atomic():
         hold_timeline_lock()  # two issuers at once get two numbers
-        number = Event.objects.filter(kind=BRIEF_ISSUED, new__scope=scope).count() + 1
+        number = Event.objects.filter(kind="brief.issued", new__scope=scope).count() + 1
         append_event(
-            actor=actor, kind=BRIEF_ISSUED,
+            actor=actor, kind="brief.issued",
             subject_ref=(BRIEF_TYPE, f"{scope or 'county'}:{number}", f"态势简报第{number}期"),
             new={"number": number, "scope": scope, "as_of": brief.as_of.isoformat(),
                  "seq": brief.seq, "incidents": [i.pk for i in brief.incidents],

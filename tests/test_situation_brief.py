@@ -91,7 +91,7 @@ def test_the_page_renders_in_english(client, users, bad_day):
     assert "Situation brief" in page and "Overall situation" in page
     assert "State as of" in page
     assert "Written report due" in page and "overdue" in page
-    assert "1 dead, 3 seriously injured, 3200 households without heat" in page
+    assert "1 dead, 3 seriously injured, 3,200 households without heat" in page
     assert "态势简报" not in page
 
 
@@ -124,7 +124,7 @@ def test_the_issued_docx_holds_the_title_the_totals_and_each_incident(client, us
     for heading in ("一、总体情况", "二、处置中的事件", "三、应急响应和工作组", "四、生效中的预警",
                     "五、超时事项和单位", "六、最新动态"):
         assert heading in text
-    assert "停暖户数" in text and "3,600" in text and "未确认通知的单位" in text
+    assert "停暖户数" in text and "3600" in text and "未确认通知的单位" in text
     for incident in ("busy", "quiet", "drill"):
         assert f"#{bad_day[incident].pk} " in text
     assert "【演练】" in text
@@ -169,3 +169,22 @@ def test_reading_the_brief_records_nothing(client, users, bad_day):
     before = Event.objects.count()
     _page(client, users(P.COMMANDER))
     assert Event.objects.count() == before
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_issuers_at_once_get_two_numbers(users):
+    from functools import partial
+
+    from command_room.brief import situation_brief
+    from command_room.services import situation_brief_issued
+    from tests.approval_race import race
+
+    commander, deputy = users(P.COMMANDER), users(P.DEPUTY_COMMANDER)
+    rounds = 10
+    for _round in range(rounds):
+        assert race(*[partial(situation_brief_issued, actor=actor, brief=situation_brief(actor))
+                      for actor in (commander, deputy)]) == ["ok", "ok"]
+    numbers = sorted(Event.objects.filter(kind="brief.issued").values_list("new__number",
+                                                                           flat=True))
+    assert numbers == list(range(1, 2 * rounds + 1))
