@@ -1,11 +1,16 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from command_room.brief import situation_brief
+from command_room.brief_docx import situation_brief_docx
 from command_room.selectors import command_room as command_room_state
+from command_room.services import situation_brief_issued
 from directory.choices import PositionCode
 from directory.selectors import held_units
 from early_warnings import selectors as warning_selectors
@@ -60,3 +65,28 @@ def inbox(request):
         "proposals": response_selectors.awaiting_decision_by(request.user),
         "warnings": warning_selectors.awaiting_decision_by(request.user),
     })
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@login_required
+def brief(request):
+    """The situation brief (态势简报) as a printable page: the state now, for this reader."""
+    if not request.user.has_perm(VIEW_INCIDENTS):
+        raise PermissionDenied(_("A situation brief states incidents; your positions do not "
+                                 "show them."))
+    return render(request, "command_room/brief.html", {"brief": situation_brief(request.user)})
+
+
+@login_required
+@require_POST
+def brief_issued(request):
+    """Issue the brief: numbered and recorded on the timeline, handed over as Word."""
+    state = situation_brief(request.user)
+    number = situation_brief_issued(actor=request.user, brief=state)
+    answer = HttpResponse(situation_brief_docx(state, number), content_type=DOCX)
+    moment = timezone.localtime(state.as_of)
+    answer["Content-Disposition"] = (
+        f'attachment; filename="situation-brief-{number}-{moment:%Y%m%d-%H%M}.docx"')
+    return answer

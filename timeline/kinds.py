@@ -161,6 +161,9 @@ DECLARED = [
     EventKind("warning.channels", _("Warning channels changed"),
               fields=("channels",), old_fields=("channels",)),
     EventKind("warning.lifted", _("Warning lifted"), fields=("reason", "version")),
+    # command room
+    EventKind("brief.issued", _("Situation brief issued"),
+              fields=("number", "scope", "as_of", "seq", "incidents", "totals")),
 ]
 
 

@@ -26,9 +26,7 @@ def append_event(*, actor, kind, subject=None, subject_ref=None, old=None, new=N
     check_event(kind, old=old, new=new)  # declared in timeline/kinds.py, or UndeclaredEvent
     subject_type, subject_id, subject_label = subject_ref or subject_of(subject)
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TIMELINE_LOCK_KEY])
+        hold_timeline_lock()
         event = Event.objects.create(
             actor=actor if actor and actor.is_authenticated else None,
             actor_name=_actor_name(actor),
@@ -44,6 +42,14 @@ def append_event(*, actor, kind, subject=None, subject_ref=None, old=None, new=N
             [Notification(event=event, recipient=user) for user in set(notify)])
     transaction.on_commit(lambda: event_committed.send(sender=Event, event=event))
     return event
+
+
+def hold_timeline_lock():
+    """Take the timeline's lock until the caller's transaction ends: a writer that numbers
+    something from the events already written takes it before it counts them."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TIMELINE_LOCK_KEY])
 
 
 def _actor_name(actor):
