@@ -9,8 +9,8 @@ from django.utils import translation
 from early_warnings.models import EarlyWarning
 from incidents.models import Incident
 from response.models import Notice
-from timeline.kinds import event_label
 from timeline.models import Event
+from timeline.sentences import line
 
 WARNING_TYPE = "early_warnings.earlywarning"
 FRAME_TEXT_MAX = 200  # characters of one text value in a frame: a summary, not the text
@@ -41,12 +41,13 @@ def alert_of(event):
     return None
 
 
-def texts_of(event):
-    """The one-line description in every language the interface offers."""
+def texts_of(event, incident=None):
+    """The event as a feed line in every language the interface offers (timeline.sentences):
+    "#3 高都镇：首报：死亡1人…" / "#3 高都镇: First report: 1 death…"."""
     texts = {}
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
-            texts[code] = f"{event_label(event.kind)} · {event.subject_label}"
+            texts[code] = line(event, incident)
     return texts
 
 
@@ -74,7 +75,7 @@ def frames_of(events):
     incidents = {e.incident_id: e.incident for e in events
                  if e.incident_id and Event.incident.is_cached(e)}  # the writer's, at push
     if missing := incident_ids - incidents.keys():
-        incidents.update(Incident.objects.in_bulk(missing))
+        incidents.update(Incident.objects.select_related("township").in_bulk(missing))
     noticed = defaultdict(set)
     for incident_id, unit_id in Notice.objects.filter(
             response__incident__in=incident_ids).values_list("response__incident", "unit"):
@@ -109,5 +110,5 @@ def _frame(event, incident, noticed_units, drill_warnings):
         "units": sorted(units),
         "drill": drill,
         "alert": alert_of(event),
-        "text": texts_of(event),
+        "text": texts_of(event, incident),
     }

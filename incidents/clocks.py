@@ -147,7 +147,8 @@ def _one_by_one(deadlines, field, kind, recipients):
 def _load(claimed):
     """The claimed rows with what marking them needs, in one query; one by one only if
     that query fails, so that a row that cannot be read is set aside alone."""
-    rows = Deadline.objects.select_related("incident__township", "inquiry").order_by("due_at")
+    rows = Deadline.objects.select_related("incident__township", "inquiry",
+                                           "notice__unit").order_by("due_at")
     try:
         with transaction.atomic():
             return list(rows.filter(pk__in=claimed))
@@ -187,8 +188,17 @@ def _fire(deadline, field, kind, recipients):
     setattr(deadline, field, marked_at)
     append_event(actor=None, kind=kind, subject=deadline, incident=deadline.incident,
                  notify=recipients, new={"kind": deadline.kind,
-                                         "due_at": local_time(deadline.due_at)})
+                                         "due_at": local_time(deadline.due_at),
+                                         **_waiting_for(deadline)})
     return 1
+
+
+def _waiting_for(deadline):
+    """A notice-acknowledgement clock names the unit it waits for (the timeline's sentence
+    "县住建局未在21:30前确认收到启动通知"). The notice is the response feature's: reached through
+    its reverse relation, loaded with the clock (_load), never imported."""
+    notice = getattr(deadline, "notice", None)
+    return {"unit": str(notice.unit)} if notice is not None else {}
 
 
 def _set_aside(pk, error):

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods
 @require_http_methods(["GET", "POST"])
 def notifications(request):
     """What the clocks said to this user; POST marks them all read."""
-    mine = request.user.notifications.select_related("event", "event__incident")
+    mine = request.user.notifications.select_related("event", "event__incident__township")
     if request.method == "POST":
         mine.filter(read_at__isnull=True).update(read_at=timezone.now())
         return redirect("notifications")
