@@ -334,3 +334,28 @@ def test_an_overdue_acknowledgement_clock_names_its_unit_on_the_timeline(make_us
     assert event.new["unit"] == "县公安局"
     with translation.override("zh-hans"):
         assert "县公安局未在" in sentence(event) and "确认收到启动通知" in sentence(event)
+
+
+@pytest.mark.django_db
+def test_a_unit_s_change_log_reads_as_sentences(client_as):
+    from directory.models import Unit
+    from directory.services import directory_object_saved
+
+    client, _user = client_as(P.OFFICE_DIRECTOR)
+    unit = Unit.objects.get(code="gaj")
+    unit.duties, unit.is_demo = [*unit.duties, "夜间巡查"], True
+    directory_object_saved(actor=_user, instance=unit)
+    html = client.get("/directory/units/gaj/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "夜间巡查" in html and "演示数据：否 → 是" in html
+    assert "is_demo" not in html and "['" not in html and "False" not in html
+
+
+@pytest.mark.django_db
+def test_the_notifications_page_says_what_is_overdue(client_as, make_user):
+    client, _director = client_as(P.OFFICE_DIRECTOR)
+    now = timezone.now()
+    incident = report_incident(make_user(P.DUTY_OFFICER), reported_at=now - timedelta(minutes=31),
+                               occurred_at=now - timedelta(minutes=40))
+    clocks.sweep_deadlines()
+    html = client.get("/notifications/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert f"#{incident.pk} 南村镇" in html and "已超时：书面报告未在" in html
