@@ -116,7 +116,7 @@ def readings_of(kind, language):
 
 def test_a_kind_cannot_be_declared_without_a_reading():
     with pytest.raises(TypeError, match="reads"):
-        EventKind("incident.exploded", "Exploded")  # noqa: the missing reading is the point
+        EventKind("incident.exploded", "Exploded")  # no reading: refused
 
 
 @pytest.mark.django_db
