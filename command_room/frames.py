@@ -10,8 +10,8 @@ from early_warnings.models import EarlyWarning
 from incidents.models import Incident
 from response.models import Notice
 from timeline.groups import group_key, incident_line, line_template, units_line
-from timeline.kinds import event_label
 from timeline.models import Event
+from timeline.sentences import line
 
 WARNING_TYPE = "early_warnings.earlywarning"
 FRAME_TEXT_MAX = 200  # characters of one text value in a frame: a summary, not the text
@@ -77,12 +77,13 @@ def group_of(event, incident):
     return {"key": key, "unit": event.new["unit"], "text": texts}
 
 
-def texts_of(event):
-    """The one-line description in every language the interface offers."""
+def texts_of(event, incident=None):
+    """The event as a feed line in every language the interface offers (timeline.sentences):
+    "#3 高都镇：首报：死亡1人…" / "#3 高都镇: First report: 1 death…"."""
     texts = {}
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
-            texts[code] = f"{event_label(event.kind)} · {event.subject_label}"
+            texts[code] = line(event, incident)
     return texts
 
 
@@ -145,7 +146,7 @@ def _frame(event, incident, noticed_units, drill_warnings):
         "units": sorted(units),
         "drill": drill,
         "alert": alert_of(event),
-        "text": texts_of(event),
+        "text": texts_of(event, incident),
         "group": group_of(event, incident),
         "routine": routine(event.kind),
     }

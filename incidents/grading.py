@@ -8,7 +8,10 @@ is 3–9 deaths, and "3人以下死亡" (一般) is 0–2.
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from incidents.choices import Grade, ResponseLevel
+from zezhou_heat import figures
 
 GRADE_ORDER = [Grade.GENERAL, Grade.LARGER, Grade.MAJOR, Grade.ESPECIALLY_MAJOR]
 
@@ -39,6 +42,26 @@ def grade_incident(*, deaths, serious_injuries, direct_loss):
             if figures[criterion] >= minimums[criterion]:
                 return Grading(grade, criterion, minimums[criterion])
     return Grading(Grade.GENERAL, "", 0)
+
+
+def basis(grade_and_criterion):
+    """Why an incident has its grade, in words: "死亡3人以上" for the figure that decided it;
+    for 一般, that every figure stays below 较大 ("死亡少于3人、重伤少于10人、直接经济损失少于
+    1000万元")."""
+    grade, criterion = grade_and_criterion
+    minimums = dict(THRESHOLDS)
+    if criterion and grade in minimums:
+        threshold = minimums[grade][criterion]
+        return {"deaths": _("%(count)s or more deaths"),
+                "serious_injuries": _("%(count)s or more serious injuries"),
+                "direct_loss": _("direct loss of %(count)s or more")}[criterion] % {
+            "count": figures.money(threshold) if criterion == "direct_loss"
+            else figures.amount(threshold)}
+    larger = minimums[Grade.LARGER]
+    return _("fewer than %(deaths)s deaths, fewer than %(injuries)s serious injuries and a "
+             "direct loss below %(loss)s") % {
+        "deaths": larger["deaths"], "injuries": larger["serious_injuries"],
+        "loss": figures.money(larger["direct_loss"])}
 
 
 def grade_rank(grade):

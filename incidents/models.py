@@ -18,6 +18,7 @@ from incidents.choices import (
     UpwardChannel,
     UpwardRecipient,
 )
+from zezhou_heat.figures import report_number
 from zezhou_heat.models import AppendOnlyModel, limited_text
 from zezhou_heat.permissions import MANAGE_INCIDENT_STATUS, declared_for
 
@@ -153,19 +154,10 @@ class Report(AppendOnlyModel, Figures):
     @property
     def title(self):
         if self.kind == ReportKind.CONTINUATION:
-            return _("Continuation report %(number)s") % {"number": chinese_number(self.number)}
+            return _("Continuation report %(number)s") % {"number": report_number(self.number)}
         if self.kind == ReportKind.WRITTEN and not self.is_complete:
             return _("Written report (draft)")
         return self.get_kind_display()
-
-
-def chinese_number(n):
-    """续报一, 续报二 … 续报十二: the numbering county documents use."""
-    digits = "〇一二三四五六七八九"
-    if n < 10:
-        return digits[n]
-    tens, ones = divmod(n, 10)
-    return (digits[tens] if tens > 1 else "") + "十" + (digits[ones] if ones else "")
 
 
 class UpwardReport(models.Model):

@@ -29,7 +29,8 @@ def incident_detail(pk, user):
 
 
 def incident_events(incident):
-    return Event.objects.filter(incident=incident).order_by("-seq")
+    return Event.objects.filter(incident=incident).select_related(
+        "incident__township").order_by("-seq")
 
 
 def latest_written_draft(incident):

@@ -8,6 +8,9 @@ class ResponseConfig(AppConfig):
 
     def ready(self):
         from directory.plan_loader import plan_loaded
+        from response.choices import CONDITIONS
         from response.plan_loader import playbooks_loaded
+        from timeline.readings import register_vocabulary
 
         plan_loaded.connect(playbooks_loaded, dispatch_uid="response.playbooks")
+        register_vocabulary("end_condition", dict(CONDITIONS))

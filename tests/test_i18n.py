@@ -40,8 +40,8 @@ def test_translations_keep_every_placeholder(language):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_compiled_catalogue_matches_its_source(language):
-    po = {e.msgid: translations(e) for e in catalogue(language) if e.msgid}
-    mo = {e.msgid: translations(e) for e in catalogue(language, "mo") if e.msgid}
+    po = {(e.msgctxt, e.msgid): translations(e) for e in catalogue(language) if e.msgid}
+    mo = {(e.msgctxt, e.msgid): translations(e) for e in catalogue(language, "mo") if e.msgid}
     assert mo == po, "run `make messages` and commit the .mo files"
 
 

@@ -57,8 +57,9 @@ def test_a_frame_says_what_the_screen_shows(make_user):
     assert frame["township"] == incident.township_id
     assert frame["reporter_unit"] == incident.reporter_unit_id
     assert set(frame["units"]) == noticed | {incident.township_id, incident.reporter_unit_id}
-    assert frame["text"]["zh-hans"].startswith("启动应急响应")
-    assert frame["text"]["en"].startswith("Response started")
+    assert frame["text"]["zh-hans"].startswith(f"#{incident.pk} 南村镇：")
+    assert "指挥长决定直接启动Ⅰ级响应" in frame["text"]["zh-hans"]
+    assert "Level Ⅰ started directly by the commander" in frame["text"]["en"]
 
 
 def test_a_drill_warning_is_marked_and_a_real_one_is_not(make_user):

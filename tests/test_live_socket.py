@@ -109,7 +109,7 @@ def test_each_event_arrives_once_after_its_transaction_commits(server, make_user
     assert frame["type"] == "event" and frame["kind"] == "incident.reported"
     assert frame["incident"] == incident.pk and frame["drill"] is False
     assert "南村镇" in frame["text"]["zh-hans"]
-    assert frame["text"]["en"].startswith("First report logged")
+    assert frame["text"]["en"].startswith(f"#{incident.pk} 南村镇: First report: 1 serious injury")
 
 
 def test_a_township_officer_receives_only_the_sequence_of_other_townships_events(

@@ -10,14 +10,21 @@ The payload is the keys of the event's `new` dict and, where the writer passes `
   new values are the changed fields of a model (all of them when created or deleted), so any
   field of that model is allowed and none is required; a key that is not a field is refused.
 
+Each kind also says how it reads (`reads`, a function of timeline.readings): the sentence a
+screen shows, built from the payload at read time in the reader's language; a kind cannot be
+declared without one.
+
 This module is the floor: it imports no app of the project. A model named by `changes_of` is
 looked up in Django's app registry when an event is checked, not imported.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.apps import apps
 from django.utils.translation import gettext_lazy as _
+
+from timeline import readings as read
 
 
 class UndeclaredEvent(ValueError):
@@ -29,6 +36,7 @@ class UndeclaredEvent(ValueError):
 class EventKind:
     name: str
     label: str  # a lazy translation
+    reads: Callable  # (new, old, short) -> the event as a sentence (timeline.readings)
     fields: tuple = ()
     optional: tuple = ()
     old_fields: tuple = ()
@@ -81,45 +89,52 @@ def _changes(prefix, model, label, actions=("created", "updated", "deleted")):
     """The change kinds of a model written through directory.services: `<prefix>.created`
     (new: the fields set), `.updated` (old and new: the fields changed, or a many-to-many
     set before and after) and `.deleted` (old: every field)."""
-    return [EventKind(f"{prefix}.{action}", label, changes_of=model) for action in actions]
+    return [EventKind(f"{prefix}.{action}", label, read.changes(model, action), changes_of=model)
+            for action in actions]
 
 
 DECLARED = [
     # incidents
-    EventKind("incident.reported", _("First report logged"),
+    EventKind("incident.reported", _("First report logged"), read.incident_reported,
               fields=(*GRADE, "report", *FIGURES)),
-    EventKind("incident.figures_changed", _("Figures changed"),
+    EventKind("incident.figures_changed", _("Figures changed"), read.figures_changed,
               optional=FIGURES, old_optional=FIGURES),  # only the figures that changed
-    EventKind("incident.grade_changed", _("Grade changed"), fields=GRADE, old_fields=GRADE),
-    EventKind("incident.status_changed", _("Status changed"),
+    EventKind("incident.grade_changed", _("Grade changed"), read.grade_changed,
+              fields=GRADE, old_fields=GRADE),
+    EventKind("incident.status_changed", _("Status changed"), read.status_changed,
               fields=("status",), old_fields=("status",)),
-    EventKind("report.written", _("Written report submitted"), fields=WRITTEN),
-    EventKind("report.written_draft", _("Written report saved as a draft"), fields=WRITTEN),
-    EventKind("report.continuation", _("Continuation report"), fields=("number", "summary")),
-    EventKind("report.final", _("Final report"), fields=("summary",)),
-    EventKind("report.passed_up", _("Report passed up"),
+    EventKind("report.written", _("Written report submitted"), read.written_report, fields=WRITTEN),
+    EventKind("report.written_draft", _("Written report saved as a draft"), read.written_draft,
+              fields=WRITTEN),
+    EventKind("report.continuation", _("Continuation report"), read.continuation,
+              fields=("number", "summary")),
+    EventKind("report.final", _("Final report"), read.final_report, fields=("summary",)),
+    EventKind("report.passed_up", _("Report passed up"), read.passed_up,
               fields=("recipient", "channel", "skipped_level")),
-    EventKind("inquiry.recorded", _("Upper-level inquiry"),
+    EventKind("inquiry.recorded", _("Upper-level inquiry"), read.inquiry_recorded,
               fields=("asked_by", "question", "due_at")),
-    EventKind("inquiry.replied", _("Inquiry answered"), fields=("reply", "on_time")),
-    EventKind("deadline.reminder", _("Clock: 10 minutes left"), fields=CLOCK,
+    EventKind("inquiry.replied", _("Inquiry answered"), read.inquiry_replied,
+              fields=("reply", "on_time")),
+    EventKind("deadline.reminder", _("Clock: 10 minutes left"), read.deadline_reminder,
+              fields=CLOCK, optional=CLOCK_OWED_BY),
+    EventKind("deadline.overdue", _("Clock overdue"), read.deadline_overdue, fields=CLOCK,
               optional=CLOCK_OWED_BY),
-    EventKind("deadline.overdue", _("Clock overdue"), fields=CLOCK, optional=CLOCK_OWED_BY),
     # directory
-    EventKind("auth.locked_out", _("Login locked after failed attempts"),
+    EventKind("auth.locked_out", _("Login locked after failed attempts"), read.locked_out,
               fields=("username", "ip_address")),
     # accounts (directory.services: account_saved, password_reset); never a password or hash
-    EventKind("auth.account.created", _("Account created"), fields=("username",),
+    EventKind("auth.account.created", _("Account created"), read.changes("auth.user", "created"),
+              fields=("username",),
               optional=ACCOUNT_FIELDS[1:]),
-    EventKind("auth.account.updated", _("Account changed"),
+    EventKind("auth.account.updated", _("Account changed"), read.changes("auth.user", "updated"),
               optional=ACCOUNT_FIELDS, old_optional=ACCOUNT_FIELDS),
-    EventKind("auth.password_reset", _("Password reset"),
+    EventKind("auth.password_reset", _("Password reset"), read.password_reset,
               fields=("username", "usable", "leadership")),
     # two-factor sign-in (directory.services: two_factor_enrolled, two_factor_reset); never a
     # secret or a code
-    EventKind("auth.two_factor_enrolled", _("Two-factor sign-in set up"),
+    EventKind("auth.two_factor_enrolled", _("Two-factor sign-in set up"), read.two_factor_enrolled,
               fields=("username", "recovery_codes")),
-    EventKind("auth.two_factor_reset", _("Two-factor sign-in reset"),
+    EventKind("auth.two_factor_reset", _("Two-factor sign-in reset"), read.two_factor_reset,
               fields=("username", "devices", "leadership")),
     *_changes("directory.unit", "directory.unit", DIRECTORY_CHANGED),
     *_changes("directory.person", "directory.person", DIRECTORY_CHANGED),
@@ -130,39 +145,45 @@ DECLARED = [
               actions=("created", "updated")),
     *_changes("directory.taskgroup", "directory.taskgroup", DIRECTORY_CHANGED),
     # response
-    EventKind("response.proposed", _("Response level proposed"),
+    EventKind("response.proposed", _("Response level proposed"), read.response_proposed,
               fields=("level", "suggested", "reason")),
-    EventKind("response.started", _("Response started"),
+    EventKind("response.started", _("Response started"), read.response_started,
               fields=("level", "mode", "rank", "task_groups", "units")),
-    EventKind("response.rejected", _("Response proposal rejected"), fields=("level", "note")),
-    EventKind("response.level_changed", _("Response level changed"),
+    EventKind("response.rejected", _("Response proposal rejected"), read.response_rejected,
+              fields=("level", "note")),
+    EventKind("response.level_changed", _("Response level changed"), read.level_changed,
               fields=("level", "reason"), old_fields=("level",)),
-    EventKind("response.site_headquarters", _("On-site headquarters set up"),
+    EventKind("response.site_headquarters", _("On-site headquarters set up"), read.site_headquarters,
               fields=("leader", "place", "at")),
-    EventKind("response.condition_confirmed", _("End condition confirmed"),
+    EventKind("response.condition_confirmed", _("End condition confirmed"), read.condition_confirmed,
               fields=("condition",)),
-    EventKind("response.handed_over", _("Command handed over"), fields=("to",)),
-    EventKind("response.ended", _("Response ended"), fields=("level",)),
-    EventKind("notice.acknowledged", _("Notice acknowledged"), fields=("unit", "on_time")),
-    EventKind("checklist.updated", _("Checklist item updated"),
+    EventKind("response.handed_over", _("Command handed over"), read.handed_over, fields=("to",)),
+    EventKind("response.ended", _("Response ended"), read.response_ended, fields=("level",)),
+    EventKind("notice.acknowledged", _("Notice acknowledged"), read.notice_acknowledged,
+              fields=("unit", "on_time")),
+    EventKind("checklist.updated", _("Checklist item updated"), read.checklist_updated,
               fields=("status", "note"), old_fields=("status", "note")),
     *_changes("response.playbookitem", "response.playbookitem", PLAYBOOK_CHANGED),
     # early warnings
-    EventKind("warning.drafted", _("Warning drafted"), fields=DRAFT),
-    EventKind("warning.draft_edited", _("Warning draft edited"), fields=DRAFT),
-    EventKind("warning.submitted", _("Warning submitted for approval"), fields=("level",)),
-    EventKind("warning.issued", _("Warning issued"), fields=("level", "channels", "version")),
-    EventKind("warning.rejected", _("Warning rejected"), fields=("note",)),
-    EventKind("warning.reported_up", _("Warning reported to the upper government"),
+    EventKind("warning.drafted", _("Warning drafted"), read.warning_drafted, fields=DRAFT),
+    EventKind("warning.draft_edited", _("Warning draft edited"), read.warning_draft_edited,
+              fields=DRAFT),
+    EventKind("warning.submitted", _("Warning submitted for approval"), read.warning_submitted,
+              fields=("level",)),
+    EventKind("warning.issued", _("Warning issued"), read.warning_issued,
+              fields=("level", "channels", "version")),
+    EventKind("warning.rejected", _("Warning rejected"), read.warning_rejected, fields=("note",)),
+    EventKind("warning.reported_up", _("Warning reported to the upper government"), read.warning_reported_up,
               fields=("to",)),
-    EventKind("warning.updated", _("Warning updated"),
+    EventKind("warning.updated", _("Warning updated"), read.warning_updated,
               fields=("level", "area", "places", "version"),
               old_fields=("level", "area", "places")),
-    EventKind("warning.channels", _("Warning channels changed"),
+    EventKind("warning.channels", _("Warning channels changed"), read.warning_channels,
               fields=("channels",), old_fields=("channels",)),
-    EventKind("warning.lifted", _("Warning lifted"), fields=("reason", "version")),
+    EventKind("warning.lifted", _("Warning lifted"), read.warning_lifted,
+              fields=("reason", "version")),
     # command room
-    EventKind("brief.issued", _("Situation brief issued"),
+    EventKind("brief.issued", _("Situation brief issued"), read.brief_issued,
               fields=("number", "scope", "as_of", "seq", "incidents", "totals")),
 ]
 

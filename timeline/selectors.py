@@ -13,7 +13,7 @@ def events_after(seq, audience, *, limit=MAX_PAGE):
 def events_for_subject(instance):
     return Event.objects.filter(
         subject_type=instance._meta.label_lower, subject_id=str(instance.pk)
-    ).order_by("seq")
+    ).select_related("incident__township").order_by("seq")
 
 
 def latest_seq():

@@ -3,6 +3,11 @@ each level has a permission, a higher authority covers the lower levels, a chang
 needs the authority of the higher of the two, and "who starts/issues it, ends/lifts it" is
 a comparison of ranks."""
 
+from django.utils.translation import gettext_lazy as _
+
+# What a rank (LevelAuthority.rank) stands for, as a sentence on the timeline names it.
+RANK_TITLES = {3: _("the commander"), 2: _("a deputy commander"), 1: _("the office director")}
+
 
 class LevelAuthority:
     def __init__(self, permissions, lowest_first):

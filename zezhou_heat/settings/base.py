@@ -79,7 +79,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "zezhou_heat.context_processors.unread_notifications",
             ],
-            "libraries": {"actions": "zezhou_heat.templatetags.actions"},
+            "libraries": {"actions": "zezhou_heat.templatetags.actions",
+                          "figures": "zezhou_heat.templatetags.figures"},
         },
     },
 ]
