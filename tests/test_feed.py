@@ -1,7 +1,8 @@
+
 """A feed for people: many units' notice clocks falling overdue on one incident read as one
 line naming the units (live frames and the notifications page alike), routine administration
 stays off the live feed, and a unit's liaisons hear of their own overdue acknowledgement."""
-
+import re
 from datetime import timedelta
 
 import pytest
@@ -143,7 +144,8 @@ def test_a_clock_nobody_else_shares_is_shown_alone(office):
     sweep_deadlines(minutes_later(31))  # the written report, owed by the incident's office
     [frame] = overdue_frames(incident=incident)
     assert frame["group"] is None
-    assert frame["text"]["zh-hans"].startswith("时限已超时")
+    assert re.fullmatch(rf"#{incident.pk} {incident.township}：已超时：书面报告未在"
+                        r"\d\d-\d\d \d\d:\d\d前提交", frame["text"]["zh-hans"])
 
 
 # --- routine administration off the wall ------------------------------------------------------
