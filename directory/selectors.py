@@ -15,7 +15,8 @@ from django.db.models import (
 from django.utils import timezone
 
 from directory.choices import PositionCode, UnitKind
-from directory.models import DutyShift, Person, PositionHolding, TaskGroup, Unit
+from directory.models import CountyMap, DutyShift, Person, PositionHolding, TaskGroup, Unit
+from directory.plan_loader import read_plan
 from zezhou_heat.permissions import VIEW_ALL_MOBILES
 
 
@@ -140,3 +141,24 @@ def users_with_permission(permission):
         is_active=True, person__holdings__position__permissions__codename=codename,
         person__holdings__position__permissions__content_type__app_label=app_label,
     ).distinct())
+
+
+def township_map():
+    """What the county map is drawn on: every township (those merged into another too, whose
+    incidents are drawn at the township they joined), the boundaries in use (the newest
+    upload, its GeoJSON left unread: it is served apart) or None for the schematic, and the
+    landmark the schematic shows for orientation."""
+    return {
+        "townships": list(Unit.objects.filter(kind=UnitKind.TOWNSHIP)),
+        "boundaries": CountyMap.objects.defer("geojson").select_related("uploaded_by").first(),
+        "landmark": _plan_geography().get("reference"),
+    }
+
+
+_geography = {}
+
+
+def _plan_geography():
+    if not _geography:
+        _geography.update(read_plan().get("geography", {}))
+    return _geography

@@ -127,6 +127,9 @@ DECLARED = [
     *_changes("directory.position", "directory.position", DIRECTORY_CHANGED,
               actions=("created", "updated")),
     *_changes("directory.taskgroup", "directory.taskgroup", DIRECTORY_CHANGED),
+    # township boundaries uploaded in place of the schematic map (directory.services)
+    EventKind("directory.county_map.uploaded", _("County map replaced"),
+              fields=("source", "townships")),
     # response
     EventKind("response.proposed", _("Response level proposed"),
               fields=("level", "suggested", "reason")),
