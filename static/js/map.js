@@ -7,7 +7,8 @@
 (function () {
   "use strict";
 
-  var SCHEMATIC_RADIUS_M = 3500;  // the circle drawn around a township seat on the schematic
+  var SCHEMATIC_RADIUS_M = 3000;  // the circle drawn around a township seat on the schematic
+  var COUNTY_CENTRE = [35.5, 112.85];
   var SPREAD_PX = 16;             // incidents in one township sit on a small ring around it
   var boundaryCache = {};
   var maps = [];
@@ -82,12 +83,24 @@
     var seats = {};
     data.townships.forEach(function (township) {
       var area = areas[township.code];
-      if (area) { area.addTo(map); bounds.extend(area.getBounds()); }
       var seat = seatOf(township, area);
-      if (!seat) { return; }
-      seats[township.code] = seat;
-      L.tooltip({permanent: true, direction: "center", className: "map-label", interactive: false})
-        .setLatLng(seat).setContent(township.name).addTo(map);
+      if (area) { bounds.extend(geojson ? area.getBounds() : seat.toBounds(2 * SCHEMATIC_RADIUS_M)); }
+      if (seat) { seats[township.code] = seat; }
+    });
+    function fit() {
+      map.invalidateSize(false);
+      if (bounds.isValid()) {
+        map.fitBounds(bounds, {padding: [12, 12], animate: false});
+      } else {
+        map.setView(COUNTY_CENTRE, 10, {animate: false});  // no township placed: still a view
+      }
+    }
+    fit();  // a view first: Leaflet adds layers to a map once it has one
+    data.townships.forEach(function (township) {
+      if (areas[township.code]) { areas[township.code].addTo(map); }
+      if (!seats[township.code]) { return; }
+      L.tooltip({permanent: true, direction: "bottom", offset: [0, 8], className: "map-label", interactive: false})
+        .setLatLng(seats[township.code]).setContent(township.name).addTo(map);
     });
     if (data.landmark) {
       L.tooltip({permanent: true, direction: "center", className: "map-label map-landmark", interactive: false})
@@ -112,11 +125,6 @@
         }
       });
     });
-    function fit() {
-      map.invalidateSize(false);
-      if (bounds.isValid()) { map.fitBounds(bounds, {padding: [12, 12], animate: false}); }
-    }
-    fit();
     if (window.ResizeObserver) { new ResizeObserver(fit).observe(element); }
     element.dataset.ready = "true";
     maps.push({element: element, map: map});
