@@ -9,7 +9,8 @@
 
   var SCHEMATIC_RADIUS_M = 3000;  // the circle drawn around a township seat on the schematic
   var COUNTY_CENTRE = [35.5, 112.85];
-  var SPREAD_PX = 16;             // incidents in one township sit on a small ring around it
+  var MARKER_PX = {page: 32, wall: 44};  // about a marker's width: incidents in one township
+                                         // sit on a ring around its seat, wide enough for them
   var boundaryCache = {};
   var maps = [];
 
@@ -56,12 +57,13 @@
     return area ? area.getBounds().getCenter() : null;
   }
 
-  function incidentIcon(incident, index, count) {
+  function incidentIcon(incident, index, count, size) {
     var dx = 0, dy = 0;
     if (count > 1) {
+      var radius = Math.max(0.62 * size, 1.15 * count * size / (2 * Math.PI));
       var angle = 2 * Math.PI * index / count - Math.PI / 2;
-      dx = Math.round(SPREAD_PX * Math.cos(angle));
-      dy = Math.round(SPREAD_PX * Math.sin(angle));
+      dx = Math.round(radius * Math.cos(angle));
+      dy = Math.round(radius * Math.sin(angle));
     }
     var marker = document.createElement("span");
     marker.textContent = incident.id;
@@ -90,7 +92,8 @@
     function fit() {
       map.invalidateSize(false);
       if (bounds.isValid()) {
-        map.fitBounds(bounds, {padding: [12, 12], animate: false});
+        var pad = wall ? 36 : 16;
+        map.fitBounds(bounds, {padding: [pad, pad], animate: false});
       } else {
         map.setView(COUNTY_CENTRE, 10, {animate: false});  // no township placed: still a view
       }
@@ -115,7 +118,7 @@
       if (!seat) { return; }
       byTownship[code].forEach(function (incident, index, all) {
         var marker = L.marker(seat, {
-          icon: incidentIcon(incident, index, all.length), title: incident.label,
+          icon: incidentIcon(incident, index, all.length, MARKER_PX[wall ? "wall" : "page"]), title: incident.label,
           keyboard: !wall, riseOnHover: true
         }).addTo(map);
         marker.getElement().dataset.incident = incident.id;
