@@ -286,3 +286,32 @@ def test_the_wall_draws_the_command_rooms_incidents(make_user, rf):
     assert 'class="county-map-figure county-map-wall"' in rendered
     drawn = json.loads(html.unescape(re.search(r'data-map="([^"]*)"', rendered).group(1)))
     assert [(i["township"], i["level"]) for i in drawn["incidents"]] == [("tw_liushukou", "II")]
+
+
+def test_the_maps_queries_do_not_grow_with_incidents(make_user, client):
+    """The list page's map costs the same few queries for one incident or six (in as many
+    townships, with responses and a warning)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    duty, commander = make_user(PositionCode.DUTY_OFFICER), make_user(PositionCode.COMMANDER)
+    client.force_login(duty)
+    report_incident(duty)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            map_on(client.get(reverse("incidents:list")))
+        return len(captured)
+
+    queries()  # the session's first request writes more
+    few = queries()
+    for code in ["tw_gaodu", "tw_bagong", "tw_jincun", "tw_daji", "tw_xiacun"]:
+        incident = report_incident(duty, township=Unit.objects.get(code=code))
+        response_services.response_started_directly(actor=commander, incident=incident,
+                                                    level="II")
+    warning = complete_draft(duty, townships=list(Unit.objects.townships()[:5]))
+    warning_services.warning_submitted(actor=duty, warning=warning)
+    warning_services.warning_approved(actor=commander, warning=warning)
+    many = queries()
+    assert len(map_on(client.get(reverse("incidents:list")))["incidents"]) == 6
+    assert many <= few + 1  # the warning's townships: one prefetch more
