@@ -48,11 +48,12 @@ class ServiceAdmin(admin.ModelAdmin):
 
 @admin.register(Unit)
 class UnitAdmin(ServiceAdmin):
-    list_display = ["short_name", "name", "kind", "duty_phone", "order"]
+    list_display = ["short_name", "name", "kind", "duty_phone", "division_code", "order"]
     list_filter = ["kind", "is_demo"]
-    search_fields = ["name", "short_name", "code", "duty_phone"]
+    search_fields = ["name", "short_name", "code", "duty_phone", "division_code"]
     fields = ["code", "name", "short_name", "kind", "duty_phone", "duties", "plan_section",
-              "is_demo", "order"]
+              "is_demo", "order", "division_code", "seat_latitude", "seat_longitude",
+              "merged_into"]
 
 
 class HoldingInline(admin.TabularInline):

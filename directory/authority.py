@@ -9,6 +9,7 @@ from zezhou_heat.permissions import (
     LEVEL_I,
     LEVEL_II,
     LEVEL_III,
+    MANAGE_COUNTY_MAP,
     MANAGE_DIRECTORY,
     MANAGE_INCIDENT_STATUS,
     PROPOSE_RESPONSE,
@@ -59,7 +60,7 @@ POSITION_PERMISSIONS = {
     PositionCode.ENTERPRISE_REPORTER: [VIEW_DIRECTORY, VIEW_TIMELINE, VIEW_INCIDENTS, REPORT,
                                        VIEW_WARNINGS],
     PositionCode.ADMINISTRATOR: [VIEW_DIRECTORY, VIEW_TIMELINE, MANAGE_DIRECTORY, VIEW_ALL_MOBILES,
-                                 *ADMIN_SITE],
+                                 MANAGE_COUNTY_MAP, *ADMIN_SITE],
 }
 
 # Who signs in with a second factor where settings.TWO_FACTOR_REQUIRED is True (等保 2.0

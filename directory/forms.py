@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from directory import geography
 from directory.models import DutyShift, Person, Position, Unit
 from directory.validators import normalise_phone
 from zezhou_heat.forms import Form, ModelForm, PlannedField
@@ -52,6 +53,25 @@ class ImportForm(Form):
             raise forms.ValidationError(_("Choose an Excel workbook ending in .xlsx."))
         if upload.size > 5 * 1024 * 1024:
             raise forms.ValidationError(_("The file is larger than 5 MB."))
+        return upload
+
+
+class CountyMapForm(Form):
+    source = forms.CharField(
+        label=_("Source of the boundaries"), max_length=200,
+        help_text=_("Who drew them and when, as the map will say (for example the county "
+                    "natural resources bureau's division map of 2024)."))
+    file = forms.FileField(
+        label=_("Township boundaries (GeoJSON)"),
+        help_text=_("A FeatureCollection of Polygon or MultiPolygon features in longitude and "
+                    "latitude, one per township, each naming it by its official division code "
+                    "in properties.division_code."))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > geography.MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than %(size)s MB.")
+                                        % {"size": geography.MAX_BYTES // 2**20})
         return upload
 
 

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -9,6 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from directory.choices import PositionCode, UnitKind
 from directory.validators import validate_phone
 from zezhou_heat.permissions import declared_for
+
+
+class UnitQuerySet(models.QuerySet):
+    def townships(self):
+        """The county's townships today: not those merged into another (README "Townships")."""
+        return self.filter(kind=UnitKind.TOWNSHIP, merged_into__isnull=True)
 
 
 class Unit(models.Model):
@@ -25,12 +32,33 @@ class Unit(models.Model):
     plan_section = models.CharField(_("plan section"), max_length=16, blank=True)
     is_demo = models.BooleanField(_("demo data"), default=False)
     order = models.PositiveIntegerField(_("order"), default=0)
+    # Townships: the official division code (National Bureau of Statistics, 12 digits), the
+    # seat of the township government (WGS 84), and, for a township abolished and merged
+    # into another, that other: its incidents stay, it is no longer offered for new ones.
+    division_code = models.CharField(
+        _("official division code"), max_length=12, blank=True,
+        validators=[RegexValidator(r"^\d{12}$", _("Enter the 12-digit division code."))])
+    seat_latitude = models.FloatField(
+        _("seat latitude"), null=True, blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    seat_longitude = models.FloatField(
+        _("seat longitude"), null=True, blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)])
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="merged_townships", limit_choices_to={"kind": UnitKind.TOWNSHIP})
+
+    objects = UnitQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "code"]
         verbose_name = _("unit")
         verbose_name_plural = _("units")
         permissions = declared_for("directory")
+        constraints = [
+            models.UniqueConstraint(fields=["division_code"], condition=~Q(division_code=""),
+                                    name="unit_division_code_unique"),
+        ]
 
     def __str__(self):
         return self.short_name or self.name
@@ -206,3 +234,23 @@ class DutyShift(models.Model):
                 "person": self.person.name, "unit": self.unit}
         if errors:
             raise ValidationError(errors)
+
+
+class CountyMap(models.Model):
+    """Township boundaries (GeoJSON) an administrator uploaded in place of the schematic map;
+    the newest is the one shown (directory.services.county_map_uploaded)."""
+
+    source = models.CharField(_("source"), max_length=200)
+    geojson = models.JSONField(_("township boundaries (GeoJSON)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT,
+        related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+        verbose_name = _("county map")
+        verbose_name_plural = _("county maps")
+
+    def __str__(self):
+        return self.source

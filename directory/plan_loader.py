@@ -48,6 +48,8 @@ def load_plan(*, plan=None, update=False):
     report = LoadReport()
     for order, data in enumerate(plan["units"], start=1):
         _load_unit(data, order, update, report)
+    for data in plan.get("retired_units", []):
+        _retire_unit(data, report)
     plan_positions = {p["code"]: p for p in plan["positions"]}
     for order, code in enumerate(PositionCode, start=1):
         _load_position(code, plan_positions.get(code, {}), order, update, report)
@@ -67,6 +69,12 @@ def _apply(instance, values, update):
 
 def _load_unit(data, order, update, report):
     unit = Unit.objects.filter(code=data["code"]).first() or Unit(code=data["code"])
+    seat = data.get("seat", {})
+    geography = {
+        "division_code": data.get("division_code", ""),
+        "seat_latitude": seat.get("lat"),
+        "seat_longitude": seat.get("lon"),
+    }
     created = _apply(unit, {
         "name": data["name"],
         "short_name": data["short_name"],
@@ -76,10 +84,34 @@ def _load_unit(data, order, update, report):
         "plan_section": data.get("section", ""),
         "is_demo": bool(data.get("demo")),
         "order": order,
+        **geography,
     }, update)
-    changed = (created or update) and saved_with_event(
+    # Fields the plan data gained later (a database loaded before them): filled where empty.
+    filled = not (created or update) and _fill_empty(unit, geography)
+    changed = (created or update or filled) and saved_with_event(
         actor=SYSTEM, instance=unit, kind="directory.unit")
     report.count(created, changed, unit.short_name)
+
+
+def _fill_empty(instance, values):
+    empty = [name for name, value in values.items()
+             if value not in ("", None) and getattr(instance, name) in ("", None)]
+    for name in empty:
+        setattr(instance, name, values[name])
+    return bool(empty)
+
+
+def _retire_unit(data, report):
+    """A township the official division no longer lists (merged into another): a database
+    that has it keeps it, with its incidents, people and warnings, marked as merged, so it is
+    no longer offered for new ones; a new database never gets it."""
+    unit = Unit.objects.filter(code=data["code"]).first()
+    if unit is None or unit.merged_into_id is not None:
+        return
+    unit.merged_into = Unit.objects.get(code=data["merged_into"])
+    _fill_empty(unit, {"division_code": data.get("division_code", "")})
+    changed = saved_with_event(actor=SYSTEM, instance=unit, kind="directory.unit")
+    report.count(False, changed, unit.short_name)
 
 
 def _load_position(code, data, order, update, report):

@@ -15,7 +15,8 @@ from django.db.models import (
 from django.utils import timezone
 
 from directory.choices import PositionCode, UnitKind
-from directory.models import DutyShift, Person, PositionHolding, TaskGroup, Unit
+from directory.models import CountyMap, DutyShift, Person, PositionHolding, TaskGroup, Unit
+from directory.plan_loader import read_plan
 from zezhou_heat.permissions import VIEW_ALL_MOBILES
 
 
@@ -153,3 +154,24 @@ def liaisons_by_unit(unit_ids):
             person__user__is_active=True).select_related("person__user"):
         liaisons.setdefault(holding.unit_id, []).append(holding.person.user)
     return liaisons
+
+
+def township_map():
+    """What the county map is drawn on: every township (those merged into another too, whose
+    incidents are drawn at the township they joined), the boundaries in use (the newest
+    upload, its GeoJSON left unread: it is served apart) or None for the schematic, and the
+    landmark the schematic shows for orientation."""
+    return {
+        "townships": list(Unit.objects.filter(kind=UnitKind.TOWNSHIP)),
+        "boundaries": CountyMap.objects.defer("geojson").select_related("uploaded_by").first(),
+        "landmark": _plan_geography().get("reference"),
+    }
+
+
+_geography = {}
+
+
+def _plan_geography():
+    if not _geography:
+        _geography.update(read_plan().get("geography", {}))
+    return _geography

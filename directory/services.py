@@ -12,13 +12,18 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
-from directory import two_factor
+from directory import geography, two_factor
 from directory.choices import PositionCode
-from directory.models import DutyShift, Person, PositionHolding
+from directory.models import CountyMap, DutyShift, Person, PositionHolding, Unit
 from timeline.kinds import change_prefix
 from timeline.services import append_event
 from zezhou_heat.dates import check_moments
-from zezhou_heat.permissions import ADD_ACCOUNTS, MANAGE_ACCOUNTS, MANAGE_DIRECTORY
+from zezhou_heat.permissions import (
+    ADD_ACCOUNTS,
+    MANAGE_ACCOUNTS,
+    MANAGE_COUNTY_MAP,
+    MANAGE_DIRECTORY,
+)
 
 SYSTEM = None  # the actor of management commands
 UNIT_SCOPED = {PositionCode.UNIT_LIAISON, PositionCode.TOWNSHIP_OFFICER,
@@ -399,3 +404,26 @@ def two_factor_reset(*, actor, account):
                       "leadership": holds_leadership(stored)},
                  notify=[stored])
     return len(devices)
+
+
+# --- the county map -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def county_map_uploaded(*, actor, content, source):
+    """An administrator replaces the schematic county map (or the last upload) with township
+    boundaries: `content` is the GeoJSON file's bytes (directory.geography says what passes),
+    `source` whence the boundaries come, shown on the map. On the timeline."""
+    if actor is not SYSTEM and not actor.has_perm(MANAGE_COUNTY_MAP):
+        raise PermissionDenied(_("Only an administrator replaces the county map."))
+    townships = list(Unit.objects.townships().exclude(division_code=""))
+    geojson = geography.checked_boundaries(
+        content, {t.division_code: t.short_name for t in townships},
+        [(t.seat_latitude, t.seat_longitude) for t in townships
+         if t.seat_latitude is not None and t.seat_longitude is not None])
+    county_map = CountyMap(source=source, geojson=geojson, uploaded_by=actor)
+    county_map.full_clean()
+    county_map.save()
+    append_event(actor=actor, kind="directory.county_map.uploaded", subject=county_map,
+                 new={"source": source, "townships": len(geojson["features"])})
+    return county_map

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,12 +21,23 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from directory import selectors, services, tabular, two_factor
 from directory.choices import UnitKind
 from directory.filters import PersonFilter
-from directory.forms import ImportForm, PersonForm, ShiftForm, TwoFactorCodeForm
+from directory.forms import (
+    CountyMapForm,
+    ImportForm,
+    PersonForm,
+    ShiftForm,
+    TwoFactorCodeForm,
+)
 from directory.importing import validate_rows
-from directory.models import Person, Unit
+from directory.models import CountyMap, Person, Unit
 from timeline.selectors import events_for_subject
 from zezhou_heat.forms import add_service_errors
-from zezhou_heat.permissions import MANAGE_ACCOUNTS, MANAGE_DIRECTORY, VIEW_DIRECTORY
+from zezhou_heat.permissions import (
+    MANAGE_ACCOUNTS,
+    MANAGE_COUNTY_MAP,
+    MANAGE_DIRECTORY,
+    VIEW_DIRECTORY,
+)
 from zezhou_heat.views import action_view, safe_next
 
 PAGE_SIZE = 50
@@ -125,6 +136,40 @@ def person_edit(request, pk=None):
             messages.success(request, _("%(person)s saved.") % {"person": person.name})
             return redirect("directory:index")
     return render(request, "directory/person_form.html", {"form": form, "person": person})
+
+
+@login_required
+@may_view
+def county_map_page(request):
+    """The townships with their official division codes, the map in use, and for the
+    administrator the upload that replaces the schematic with official boundaries."""
+    form = None
+    if request.user.has_perm(MANAGE_COUNTY_MAP) or request.method == "POST":
+        form = CountyMapForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.county_map_uploaded(actor=request.user, source=form.cleaned_data["source"],
+                                         content=form.cleaned_data["file"].read())
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The county map now shows the uploaded boundaries."))
+            return redirect("directory:county_map")
+    return render(request, "directory/county_map.html", {
+        "form": form,
+        "townships": selectors.units(UnitKind.TOWNSHIP).select_related("merged_into"),
+        "uploads": CountyMap.objects.defer("geojson").select_related("uploaded_by")[:10],
+    }, status=400 if form is not None and form.errors else 200)
+
+
+@login_required
+@may_view
+def county_map_geojson(request, pk):
+    """An uploaded map's boundaries (static/js/map.js fetches them once per page)."""
+    county_map = get_object_or_404(CountyMap, pk=pk)
+    response = JsonResponse(county_map.geojson)
+    response["Cache-Control"] = "private, max-age=86400"  # an upload never changes
+    return response
 
 
 @login_required

@@ -9,7 +9,7 @@ from zezhou_heat.forms import Form, HappenedField, ModelForm, PlannedField
 
 def township_field(**kwargs):
     return forms.ModelMultipleChoiceField(
-        label=_("Townships"), queryset=Unit.objects.filter(kind="township"),
+        label=_("Townships"), queryset=Unit.objects.townships(),
         widget=forms.CheckboxSelectMultiple, **kwargs)
 
 

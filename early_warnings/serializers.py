@@ -11,7 +11,7 @@ from zezhou_heat.api import (
     Serializer,
 )
 
-TOWNSHIPS = Unit.objects.filter(kind="township")
+TOWNSHIPS = Unit.objects.townships()
 
 
 class RevisionSerializer(ModelSerializer):

@@ -2,7 +2,6 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from directory.choices import UnitKind
 from directory.models import Unit
 from directory.validators import normalise_phone
 from incidents import written_report
@@ -38,7 +37,7 @@ class IntakeForm(FiguresForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reported_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
-        townships = Unit.objects.filter(kind=UnitKind.TOWNSHIP)
+        townships = Unit.objects.townships()
         reporters = Unit.objects.all()
         if not user.has_perm(REPORT_ANY):
             own_townships, own_enterprises = scope_of(user)

@@ -61,7 +61,7 @@ class IncidentSerializer(ModelSerializer):
     """An incident as read, and the first report as written (POST)."""
 
     township = serializers.SlugRelatedField(
-        slug_field="code", queryset=Unit.objects.filter(kind="township"))
+        slug_field="code", queryset=Unit.objects.townships())
     reporter_unit = serializers.SlugRelatedField(
         slug_field="code", queryset=Unit.objects.all(), required=False, allow_null=True)
     occurred_at = HappenedDateTimeField()

@@ -144,6 +144,9 @@ DECLARED = [
     *_changes("directory.position", "directory.position", DIRECTORY_CHANGED,
               actions=("created", "updated")),
     *_changes("directory.taskgroup", "directory.taskgroup", DIRECTORY_CHANGED),
+    # township boundaries uploaded in place of the schematic map (directory.services)
+    EventKind("directory.county_map.uploaded", _("County map replaced"),
+              read.county_map_uploaded, fields=("source", "townships")),
     # response
     EventKind("response.proposed", _("Response level proposed"), read.response_proposed,
               fields=("level", "suggested", "reason")),

@@ -305,6 +305,13 @@ def changes(model, action):
     return reads
 
 
+def county_map_uploaded(new, old, short):
+    return ngettext(
+        "The county map now shows official boundaries (%(source)s, %(count)d township)",
+        "The county map now shows official boundaries (%(source)s, %(count)d townships)",
+        new["townships"]) % {"source": said(new["source"], short), "count": new["townships"]}
+
+
 # --- response --------------------------------------------------------------------------------
 
 

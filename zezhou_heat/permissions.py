@@ -20,6 +20,9 @@ VIEW_DIRECTORY = Perm("directory", "view_unit")
 MANAGE_DIRECTORY = Perm("directory", "manage_directory",
                         _("Can edit the directory and duty roster"))
 VIEW_TIMELINE = Perm("timeline", "view_event")
+# Replace the schematic county map with official township boundaries (the administrator's).
+MANAGE_COUNTY_MAP = Perm("directory", "manage_county_map",
+                         _("Can replace the county map with official township boundaries"))
 # The accounts (the administrator's): Django's own permission, also what resets a person's
 # second factor (directory.services.two_factor_reset).
 MANAGE_ACCOUNTS = Perm("auth", "change_user")
