@@ -233,6 +233,7 @@
       var frame = JSON.parse(message.data);
       expectWithin();
       touched();
+      if (frame.type === "feed") { showFeedState(frame.state); return; }
       if (frame.type === "heartbeat") {
         if (frame.seq > lastSeq) { highestSeen = Math.max(highestSeen, frame.seq); catchUp(); }
         return;
@@ -257,6 +258,19 @@
     silenceTimer = window.setTimeout(function () {
       if (socket) { socket.close(); }
     }, (3 * Number(labels.heartbeat) + 5) * 1000);
+  }
+
+  // The server says whether its own feed from Redis works: while it does not, no push can
+  // arrive although the socket is open, so the screen says so and polls.
+  function showFeedState(state) {
+    if (state === "down") {
+      setStatus("degraded");
+      startPolling();
+    } else {
+      setStatus("connected");
+      stopPolling();
+      catchUp();
+    }
   }
 
   function startPolling() {
