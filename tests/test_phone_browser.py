@@ -4,6 +4,7 @@ commander deciding from the inbox. Nothing is wider than the screen, the menu fo
 and a township officer's only township is chosen for him."""
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from directory.choices import PositionCode
@@ -69,10 +70,9 @@ def busy_incident(duty):
     incident = report_incident(duty, description=LONG)
     services.written_report_saved(actor=duty, incident=incident, contents=complete_contents(),
                                   figures=figures_of(incident))
-    for number in range(2):
+    for _number in range(2):
         services.continuation_report_filed(actor=duty, incident=incident, summary=LONG,
                                            measures=LONG, figures=figures_of(incident))
-    from django.utils import timezone
     services.inquiry_recorded(actor=duty, incident=incident, asked_by="晋城市住房和城乡建设局",
                               asked_at=timezone.now(), question=LONG[:300])
     response_services.response_proposed(actor=duty, incident=incident, level="I",
@@ -110,7 +110,6 @@ def test_the_incident_page_and_the_inbox_fit_a_phone(browser, live_server, make_
             assert_fits(page, f"incident page as {user}")
             event = page.locator("#timeline [data-seq]").first
             assert event.bounding_box()["width"] >= 300      # not one character per line
-            page.screenshot(path=f"var/phone-incident-{user.username}.png", full_page=True)
             assert_menu_folded(page)
             page.goto(f"{live_server.url}/response/inbox/")
             assert_fits(page, f"inbox as {user}")
