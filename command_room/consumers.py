@@ -18,6 +18,7 @@ from importlib import import_module
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -68,6 +69,8 @@ class TimelineConsumer(AsyncWebsocketConsumer):
         await self._join()
         self.heartbeat = asyncio.create_task(self._beat())
         open_sockets.add(self)
+        if not feed_watch.up:
+            await self.send(text_data=feed_watch.frame())
 
     async def disconnect(self, code):
         open_sockets.discard(self)
@@ -143,6 +146,7 @@ class OpenSockets:
         self.consumers.add(consumer)
         if self.checker is None or self.checker.done():
             self.checker = asyncio.create_task(self._check_while_open())
+        feed_watch.start(self.consumers)
 
     def discard(self, consumer):
         self.consumers.discard(consumer)
@@ -162,7 +166,89 @@ class OpenSockets:
                     await consumer.close(code=CLOSE_NOT_SIGNED_IN)
 
 
+class FeedWatch:
+    """Whether this process still hears the push from Redis. While sockets are open, every
+    LIVE_FEED_CHECK_SECONDS it publishes a probe to a channel of its own and waits for it to
+    come back through its subscription (a killed Redis refuses the publish, a hung one never
+    returns it). When that changes, every socket of the process is told directly, not
+    through Redis: {"type": "feed", "state": "down"} or "up". A socket opened while the feed
+    is down is told at once. The browser then says so and polls until it is up again."""
+
+    def __init__(self):
+        self.up = True
+        self.task = None
+        self.sent = self.heard = 0
+        self.arrived = None
+
+    def frame(self):
+        return json.dumps({"type": "feed", "state": "up" if self.up else "down"})
+
+    def start(self, consumers):
+        if self.task is None or self.task.done():
+            self.task = asyncio.create_task(self._watch(consumers))
+
+    async def _watch(self, consumers):
+        layer = get_channel_layer()
+        channel = listener = None
+        self.arrived = asyncio.Event()
+        try:
+            while consumers:
+                if channel is None:
+                    channel = await self._probe_channel(layer)
+                    if channel and listener is None:
+                        listener = asyncio.create_task(self._listen(layer, channel))
+                up = channel is not None and await self._probe(layer, channel)
+                if up != self.up:
+                    self.up = up
+                    logger.warning("Live feed from Redis is %s", "up" if up else "down")
+                    await self._tell(consumers)
+                await asyncio.sleep(settings.LIVE_FEED_CHECK_SECONDS)
+        finally:
+            if listener:
+                listener.cancel()
+            self.up = True
+
+    async def _probe_channel(self, layer):
+        try:
+            return await asyncio.wait_for(layer.new_channel("feedwatch."), self._timeout())
+        except Exception:  # noqa: BLE001 - Redis away: the feed is down, try again later
+            return None
+
+    async def _listen(self, layer, channel):
+        while True:
+            message = await layer.receive(channel)
+            self.heard = max(self.heard, message.get("n", 0))
+            self.arrived.set()
+
+    async def _probe(self, layer, channel):
+        self.sent += 1
+        number = self.sent
+        try:
+            await asyncio.wait_for(layer.send(channel, {"type": "probe", "n": number}),
+                                   self._timeout())
+            async with asyncio.timeout(self._timeout()):
+                while self.heard < number:
+                    self.arrived.clear()
+                    await self.arrived.wait()
+        except Exception:  # noqa: BLE001 - refused, timed out, hung: the feed is down
+            return False
+        return True
+
+    async def _tell(self, consumers):
+        text = self.frame()
+        for consumer in list(consumers):
+            try:
+                await consumer.send(text_data=text)
+            except Exception:  # noqa: BLE001 - the socket is closing; disconnect() follows
+                pass
+
+    @staticmethod
+    def _timeout():
+        return max(1.0, 2 * settings.LIVE_PUBLISH_TIMEOUT_MS / 1000)
+
+
 open_sockets = OpenSockets()
+feed_watch = FeedWatch()
 
 
 def sessions_still_valid(holders):

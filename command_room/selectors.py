@@ -6,7 +6,7 @@ from directory.choices import UnitKind
 from directory.selectors import shifts_on_duty
 from early_warnings.choices import WarningLevel
 from early_warnings.selectors import in_effect
-from incidents.choices import DeadlineKind, IncidentStatus
+from incidents.choices import DeadlineKind
 from incidents.models import Deadline
 from incidents.selectors import incidents_visible_to
 from response.choices import OPEN_STATES, RUNNING_STATES, ChecklistStatus, ResponseLevel
@@ -22,7 +22,7 @@ def command_room(user, units=None):
     those units (a member unit's dashboard). `seq` is read first: the state below is at
     least as new as it, so a browser that resumes from it misses nothing."""
     seq = latest_seq()
-    incidents = incidents_visible_to(user).exclude(status=IncidentStatus.CLOSED)
+    incidents = incidents_visible_to(user).in_progress()
     if units is not None:
         incidents = incidents.filter(responses__notices__unit__in=units).distinct()
     incidents = list(incidents.order_by("-reported_at").prefetch_related(

@@ -31,6 +31,16 @@ def check_may_report(user, *, township_id, reporter_unit_id):
                                  "your own enterprise."))
 
 
+def may_report_on(incident, user):
+    """check_may_report as a yes or no: the permission of the final-report transition."""
+    try:
+        check_may_report(user, township_id=incident.township_id,
+                         reporter_unit_id=incident.reporter_unit_id)
+    except PermissionDenied:
+        return False
+    return True
+
+
 def check_may_view(user, incident):
     if user.has_perm(VIEW_ALL_INCIDENTS):
         return

@@ -6,6 +6,7 @@ class IncidentStatus(models.TextChoices):
     REPORTED = "reported", _("Reported")
     RESPONDING = "responding", _("Responding")
     UNDER_CONTROL = "under_control", _("Under control")
+    FINAL_REPORTED = "final_reported", _("Final report filed")
     CLOSED = "closed", _("Closed")
 
 

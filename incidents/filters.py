@@ -27,7 +27,7 @@ class IncidentFilter(django_filters.FilterSet):
     overdue = django_filters.BooleanFilter(label=_("A clock is overdue"), field_name="has_overdue",
                                            widget=yes_no_any())
     ordering = django_filters.OrderingFilter(
-        label=_("Sort by"),
+        label=_("Sort by"), empty_label=_("Newest reported first"),
         fields=[("reported_at", "reported_at"), ("occurred_at", "occurred_at"),
                 ("households_affected", "households_affected"), ("deaths", "deaths")],
         field_labels={"reported_at": _("Reported at"), "occurred_at": _("Occurred at"),

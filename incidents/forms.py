@@ -48,11 +48,21 @@ class IntakeForm(FiguresForm):
                 self.fields["reporter_unit"].required = True
         self.fields["township"].queryset = townships
         self.fields["reporter_unit"].queryset = reporters
+        self._preselect_the_only_choice("township", townships)
+        if self.fields["reporter_unit"].required:
+            self._preselect_the_only_choice("reporter_unit", reporters)
         for name in Figures.FIELDS:  # may follow in later reports: blank means none yet
             self.fields[name].required = False
         for name in ("deaths", "serious_injuries", "households_affected"):
             self.fields[name].widget.attrs.update(inputmode="numeric")
         self.fields["reporter_phone"].widget.attrs.update(inputmode="tel", autocomplete="tel")
+
+    def _preselect_the_only_choice(self, name, choices):
+        """A township officer of one township (an enterprise reporter of one enterprise)
+        gets it chosen, without the empty "---------"."""
+        if len(choices) == 1:
+            self.fields[name].initial = choices[0].pk
+            self.fields[name].empty_label = None
 
     def clean_reporter_phone(self):
         return normalise_phone(self.cleaned_data["reporter_phone"])

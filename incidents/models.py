@@ -1,13 +1,14 @@
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from directory.models import Unit
 from directory.validators import validate_phone
+from incidents.authority import may_report_on
 from incidents.choices import (
     DeadlineKind,
     Grade,
@@ -50,6 +51,16 @@ class Figures(models.Model):
         return {name: getattr(self, name) for name in self.FIELDS}
 
 
+class IncidentQuerySet(models.QuerySet):
+    def in_progress(self):
+        """What the command room follows: not closed, and after the final report only while
+        a written report or an inquiry's reply is still owed."""
+        owed = Deadline.objects.unsettled().filter(incident=OuterRef("pk")).exclude(
+            kind=DeadlineKind.NOTICE_ACK)
+        return self.exclude(status=IncidentStatus.CLOSED).exclude(
+            Q(status=IncidentStatus.FINAL_REPORTED) & ~Exists(owed))
+
+
 class Incident(ConcurrentTransitionMixin, Figures):
     occurred_at = models.DateTimeField(_("occurred at"))
     reported_at = models.DateTimeField(_("first reported at"))
@@ -85,6 +96,8 @@ class Incident(ConcurrentTransitionMixin, Figures):
         related_name="+")
     created_at = models.DateTimeField(_("logged at"), default=timezone.now)
 
+    objects = IncidentQuerySet.as_manager()
+
     class Meta:
         ordering = ["-reported_at"]
         verbose_name = _("incident")
@@ -109,11 +122,21 @@ class Incident(ConcurrentTransitionMixin, Figures):
     def bring_under_control(self):
         """The situation is under control."""
 
+    @property
+    def written_report_clock(self):
+        return next((d for d in self.deadlines.all() if d.kind == DeadlineKind.WRITTEN_REPORT),
+                    None)
+
     @transition(field=status, source=[IncidentStatus.REPORTED, IncidentStatus.UNDER_CONTROL],
-                target=IncidentStatus.CLOSED, permission=MANAGE_STATUS,
-                conditions=[lambda incident: incident.reporting_closed])
+                target=IncidentStatus.FINAL_REPORTED, permission=may_report_on)
+    def file_final_report(self):
+        """终报 (§4.1 "事件处置结束后要尽快提供书面终报"): handling is over. Not while a
+        response is running: it follows the response's end (§4.10)."""
+
+    @transition(field=status, source=IncidentStatus.FINAL_REPORTED,
+                target=IncidentStatus.CLOSED, permission=MANAGE_STATUS)
     def close(self):
-        """Closed once the final report is filed."""
+        """The headquarters closes the file after the final report."""
 
 
 class Report(AppendOnlyModel, Figures):

@@ -14,11 +14,13 @@ from django_fsm import can_proceed
 from directory.validators import validate_phone
 from incidents import clocks, written_report
 from incidents.authority import check_may_report
-from incidents.choices import RECIPIENT_LEVEL, DeadlineKind, ReportKind
+from incidents.choices import RECIPIENT_LEVEL, DeadlineKind, IncidentStatus, ReportKind
 from incidents.grading import grade_incident
 from incidents.models import Figures, Incident, Inquiry, Report, UpwardReport
+from incidents.signals import final_report_filing
 from timeline.services import append_event
 from zezhou_heat.dates import check_moments
+from zezhou_heat.errors import StateConflict
 from zezhou_heat.fsm import check_transition
 from zezhou_heat.permissions import HANDLE_INQUIRIES
 
@@ -83,8 +85,9 @@ def _json_figures(holder):
 @transaction.atomic
 def written_report_saved(*, actor, incident, contents, figures):
     """A written report (书面报告). Complete, it is the report and stops the clock (on time
-    or late); incomplete, it is kept as a draft, lists what is missing, and the clock runs on."""
-    incident = _locked_for_report(actor, incident)
+    or late); incomplete, it is kept as a draft, lists what is missing, and the clock runs on.
+    The final report does not excuse it: it is accepted after the final report too."""
+    incident = _locked_for_report(actor, incident, after_final=True)
     if incident.reports.filter(kind=ReportKind.WRITTEN, is_complete=True).exists():
         raise ValidationError({"kind": _("The written report has been submitted; send a "
                                          "continuation report for corrections.")})
@@ -132,23 +135,34 @@ def continuation_report_filed(*, actor, incident, summary, measures, figures):
 
 @transaction.atomic
 def final_report_filed(*, actor, incident, summary, measures, figures):
-    """终报: closes the reporting; no report follows it."""
+    """终报: handling is over (§4.1). It follows the end of the response, so it is refused
+    while one is running or proposed. It moves the incident to "final report filed": no
+    continuation report and no response after it. It stops no clock: a written report
+    still owed is still owed (and still accepted), an inquiry still wants its reply."""
     incident = _locked_for_report(actor, incident)
+    if incident.status == IncidentStatus.RESPONDING:
+        raise StateConflict(_(
+            "The response is still running: the final report follows its end (plan §4.1, "
+            "§4.10). File a continuation report meanwhile."))
+    final_report_filing.send(sender=Incident, incident=incident)
     report = _report(incident, actor, ReportKind.FINAL, figures, summary=summary,
                      measures=measures)
     incident.reporting_closed = True
     incident.save(update_fields=["reporting_closed"])
     append_event(actor=actor, kind="report.final", subject=report, incident=incident,
                  new={"summary": summary})
+    _move(actor, incident, incident.file_final_report)
     _apply_figures(actor, incident, figures)
     return report
 
 
-def _locked_for_report(actor, incident):
+def _locked_for_report(actor, incident, *, after_final=False):
+    """The incident, locked, once the actor may report on it; after the final report only
+    the written report still owed is accepted (`after_final`)."""
     check_may_report(actor, township_id=incident.township_id,
                      reporter_unit_id=incident.reporter_unit_id)
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
-    if incident.reporting_closed:
+    if incident.reporting_closed and not after_final:
         raise ValidationError({"kind": _("The final report has been filed: no more reports "
                                          "on this incident.")})
     return incident
@@ -266,8 +280,12 @@ def incident_status_changed(*, actor, incident, transition):
     """Run one lifecycle transition (begin_response, bring_under_control, close)."""
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     method = getattr(incident, transition)
-    check_transition(method, actor, state_label=incident.get_status_display(),
-                     unmet_message=_("An incident closes once its final report is filed."))
+    try:
+        check_transition(method, actor, state_label=incident.get_status_display())
+    except StateConflict:
+        if transition == "close" and not incident.reporting_closed:
+            raise StateConflict(_("An incident closes once its final report is filed.")) from None
+        raise
     _move(actor, incident, method)
     return incident
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
@@ -21,6 +22,7 @@ from incidents.forms import (
 )
 from incidents.grading import grade_incident, suggest_response_level
 from incidents.models import Incident, Inquiry
+from timeline.selectors import latest_seq
 from zezhou_heat.forms import add_service_errors
 from zezhou_heat.permissions import HANDLE_INQUIRIES, REPORT, VIEW_INCIDENTS
 from zezhou_heat.views import page_action
@@ -31,15 +33,28 @@ may_report = permission_required(REPORT, raise_exception=True)
 may_handle_inquiries = permission_required(HANDLE_INQUIRIES, raise_exception=True)
 
 
+def live_context(request):
+    """What a page that stays current needs (static/js/live.js with data-parts): the latest
+    event, read before the page's state, and the address it re-fetches itself from, marked
+    so that the re-fetch leaves the flash messages alone."""
+    query = request.GET.copy()
+    query["live"] = "1"
+    return {"live_seq": latest_seq(), "heartbeat_seconds": settings.LIVE_HEARTBEAT_SECONDS,
+            "live_url": f"{request.path}?{query.urlencode()}",
+            "live_refresh": bool(request.GET.get("live"))}
+
+
 @login_required
 @may_view
 def incident_list(request):
+    live = live_context(request)
     incidents = IncidentFilter(request.GET, queryset=selectors.incidents_visible_to(request.user))
     page = Paginator(incidents.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("live", None)
     return render(request, "incidents/list.html",
-                  {"filter": incidents, "page": page, "query": query.urlencode()})
+                  {"filter": incidents, "page": page, "query": query.urlencode(), **live})
 
 
 @login_required
@@ -68,6 +83,7 @@ def _visible(request, pk):
 @login_required
 @may_view
 def incident_detail(request, pk):
+    live = live_context(request)
     incident = _visible(request, pk)
     grading = grade_incident(deaths=incident.deaths, serious_injuries=incident.serious_injuries,
                              direct_loss=incident.direct_loss)
@@ -80,6 +96,7 @@ def incident_detail(request, pk):
         "suggestion": suggestion,
         "events": selectors.incident_events(incident)[:100],
         "reply_form": ReplyForm(),
+        **live,
     })
 
 

@@ -71,6 +71,9 @@ def _new_response(actor, incident, level, reason, task_groups, state=ResponseSta
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     if incident.status == IncidentStatus.CLOSED:
         raise StateConflict(_("The incident is closed."))
+    if incident.reporting_closed:
+        raise StateConflict(_("The final report has been filed: handling is over, no response "
+                              "starts after it."))
     if incident.responses.filter(state__in=OPEN_STATES).exists():
         raise StateConflict(_("A response to this incident is already proposed or active: "
                               "change its level instead."))
@@ -85,6 +88,15 @@ def _new_response(actor, incident, level, reason, task_groups, state=ResponseSta
             "level": suggestion.level.label}})
     return Response(incident=incident, level=level, state=state, reason=reason.strip(),
                     suggested_level=suggestion.level)
+
+
+def refuse_final_report_while_open(sender, incident, **kwargs):
+    """The receiver of incidents.signals.final_report_filing: the final report follows the
+    end of the response (§4.1), so not while one is proposed or active."""
+    if incident.responses.filter(state__in=OPEN_STATES).exists():
+        raise StateConflict(_("A response to this incident is proposed or active: the final "
+                              "report follows its end (plan §4.1, §4.10). Decide the proposal "
+                              "or end the response first."))
 
 
 def _groups_for(level, incident, chosen):

@@ -26,7 +26,8 @@ def response_panel(user, incident):
     return {
         "responses": responses,
         "open_response": any(r.state in OPEN_STATES for r in responses),
-        "can_propose": incident.status != "closed" and (
+        "after_final_report": incident.reporting_closed,
+        "can_propose": not incident.reporting_closed and incident.status != "closed" and (
             user.has_perm(authority.PROPOSE) or user.has_perm(authority.LEVEL_PERMISSION["III"])),
         "levels": ResponseLevel.choices,
         "conditions": CONDITIONS,

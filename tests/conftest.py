@@ -232,6 +232,13 @@ def page(browser, live_server):
     context.close()
 
 
+def no_socket_here(message):
+    """The console error of a live page served by pytest-django's live_server, which speaks
+    WSGI only: its socket is refused (the page polls instead); real sockets are tested under
+    Uvicorn (tests.live_helpers)."""
+    return "WebSocket connection to" in message.text
+
+
 def logged_in(browser, live_server, user):
     """A browser context of its own, logged in as `user`, accepting confirmation dialogs."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})

@@ -286,7 +286,8 @@ def test_the_list_filters_overdue_incidents(duty, duty_client):
 TRANSITIONS = ["begin_response", "bring_under_control", "close"]
 MAY_MANAGE = {PositionCode.COMMANDER, PositionCode.DEPUTY_COMMANDER, PositionCode.OFFICE_DIRECTOR}
 ALLOWED_FROM = {"begin_response": {"reported"}, "bring_under_control": {"responding"},
-                "close": {"reported", "under_control"}}
+                "close": {"final_reported"}}
+STATES = ["reported", "responding", "under_control", "final_reported", "closed"]
 
 
 def incident_in(state, actor):
@@ -299,7 +300,7 @@ def incident_in(state, actor):
 
 @pytest.mark.parametrize("position", list(PositionCode))
 @pytest.mark.parametrize("transition", TRANSITIONS)
-@pytest.mark.parametrize("state", ["reported", "responding", "under_control", "closed"])
+@pytest.mark.parametrize("state", STATES)
 def test_lifecycle_matrix(client_as, duty, position, transition, state):
     incident = incident_in(state, duty)
     client, _ = client_as(position)

@@ -10,6 +10,10 @@
 
   document.addEventListener("click", function (event) {
     var target = event.target;
+    if (target.matches("[data-menu-toggle]")) {   // the folded site menu on a phone
+      var open = target.closest(".topbar").classList.toggle("menu-open");
+      target.setAttribute("aria-expanded", open ? "true" : "false");
+    }
     if (target.matches("[data-print]")) {
       window.print();
     }

@@ -2,6 +2,9 @@
 // applies them in sequence order, and whenever it may have missed one (a gap, a reconnect,
 // a heartbeat ahead of it) it fetches the rest from the timeline API. After events it
 // re-fetches the panels, which the server renders from the database.
+// Other pages use it too (the incident page, the incident list): with data-parts, the page
+// itself is re-fetched and each [data-live-part] swapped (not one someone is typing in); with
+// data-incident, only that incident's events do it. They have no feed, banner or wall clock.
 (function () {
   "use strict";
 
@@ -49,6 +52,7 @@
   function apply(frame) {
     lastSeq = frame.seq;
     if (frame.type === "skip") { return; }
+    if (labels.incident && frame.incident !== Number(labels.incident)) { return; }
     showInFeed(frame, false);
     if (frame.alert) { raiseAlert(frame); }
     schedulePanels();
@@ -94,6 +98,7 @@
 
   // The events before the page was rendered: older than anything live, so they go last.
   function showHistory(upTo) {
+    if (!feed) { return; }
     getJSON(labels.eventsUrl + "?after=" + Math.max(0, upTo - HISTORY)).then(function (frames) {
       frames.filter(function (frame) { return frame.seq <= upTo; }).reverse()
         .forEach(function (frame) { showInFeed(frame, true); });
@@ -125,7 +130,7 @@
   var groupLines = {};   // group key -> {item, text (per language), units (names)}
 
   function showInFeed(frame, older) {
-    if (frame.routine || !concernsUs(frame)) { return; }
+    if (!feed || frame.routine || !concernsUs(frame)) { return; }
     var line = frame.group && groupLines[frame.group.key];
     if (line && feed.contains(line.item)) {
       addToGroup(line, frame, older);
@@ -214,13 +219,35 @@
       if (!response.ok) { throw new Error(response.status); }
       return response.text();
     }).then(function (html) {
-      document.getElementById("panels").innerHTML = html;
+      if (labels.parts === undefined) {
+        document.getElementById("panels").innerHTML = html;
+      } else {
+        swapParts(html);
+      }
+      touched();
     }).catch(function () { /* the next event or the periodic refresh tries again */ });
+  }
+
+  function swapParts(html) {
+    var fresh = new DOMParser().parseFromString(html, "text/html");
+    document.querySelectorAll("[data-live-part]").forEach(function (part) {
+      var next = fresh.getElementById(part.id);
+      if (!next || part.contains(document.activeElement) || typedIn(part)) { return; }
+      part.innerHTML = next.innerHTML;
+    });
+  }
+
+  function typedIn(part) {
+    return Array.prototype.some.call(part.querySelectorAll("input, textarea"), function (field) {
+      return field.type !== "hidden" && (field.value !== field.defaultValue ||
+                                         field.checked !== field.defaultChecked);
+    });
   }
 
   // --- attention ------------------------------------------------------------------------------
 
   function raiseAlert(frame) {
+    if (!banner) { return; }
     var title = document.querySelector("#alert-titles [data-alert='" + frame.alert + "']");
     banner.className = "alert-banner alert-" + frame.alert;
     banner.querySelector(".alert-title").textContent =
@@ -236,6 +263,7 @@
 
   function showSound() {
     var button = root.querySelector("[data-sound]");
+    if (!button) { return; }
     button.textContent = soundOn() ? labels.labelSoundOn : labels.labelSoundOff;
     button.setAttribute("aria-pressed", soundOn() ? "true" : "false");
   }
@@ -285,6 +313,7 @@
       var frame = JSON.parse(message.data);
       expectWithin();
       touched();
+      if (frame.type === "feed") { showFeedState(frame.state); return; }
       if (frame.type === "heartbeat") {
         if (frame.seq > lastSeq) { highestSeen = Math.max(highestSeen, frame.seq); catchUp(); }
         return;
@@ -311,6 +340,19 @@
     }, (3 * Number(labels.heartbeat) + 5) * 1000);
   }
 
+  // The server says whether its own feed from Redis works: while it does not, no push can
+  // arrive although the socket is open, so the screen says so and polls.
+  function showFeedState(state) {
+    if (state === "down") {
+      setStatus("degraded");
+      startPolling();
+    } else {
+      setStatus("connected");
+      stopPolling();
+      catchUp();
+    }
+  }
+
   function startPolling() {
     if (!pollTimer) { pollTimer = window.setInterval(catchUp, POLL); }
   }
@@ -321,11 +363,13 @@
   }
 
   function setStatus(state) {
+    if (!statusLine) { return; }
     statusLine.dataset.state = state;
     statusLine.textContent = labels["label" + state.charAt(0).toUpperCase() + state.slice(1)];
   }
 
   function touched() {
+    if (!lastUpdate) { return; }
     lastUpdate.textContent = clockTime(new Date());
   }
 
@@ -340,7 +384,9 @@
   function clockTime(date) { return timeFormat.format(date); }
   function tickWallClock() {
     var now = new Date();
-    document.getElementById("wall-clock").textContent =
+    var wallClock = document.getElementById("wall-clock");
+    if (!wallClock) { return; }
+    wallClock.textContent =
       dateFormat.format(now) + " " + timeFormat.format(now);
   }
 

@@ -200,6 +200,9 @@ CHANNEL_LAYERS = {
 # LIVE_PUBLISH_PAUSE_SECONDS so that writes stay fast while Redis is down.
 LIVE_HEARTBEAT_SECONDS = env.get_int("LIVE_HEARTBEAT_SECONDS", 15, minimum=1)
 LIVE_SESSION_CHECK_SECONDS = env.get_int("LIVE_SESSION_CHECK_SECONDS", 30, minimum=1)
+# How often each web process checks that a probe it publishes comes back through Redis; when
+# it stops (or comes back) the process tells its sockets (command_room.consumers.FeedWatch).
+LIVE_FEED_CHECK_SECONDS = env.get_int("LIVE_FEED_CHECK_SECONDS", 5, minimum=1)
 LIVE_PUBLISH_TIMEOUT_MS = env.get_int("LIVE_PUBLISH_TIMEOUT_MS", 500, minimum=1)
 LIVE_PUBLISH_PAUSE_SECONDS = env.get_int("LIVE_PUBLISH_PAUSE_SECONDS", 5, minimum=0)
 
