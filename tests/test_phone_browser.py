@@ -33,15 +33,26 @@ def on_phone(browser, live_server, user):
 
 
 def too_wide(page):
-    """The page's width beyond the screen, and the deepest elements that stick out."""
+    """The page's width beyond the screen, and the deepest elements that stick out where the
+    user can see them (a part clipped by a box that hides its overflow, such as the map's
+    drawing surface, does not stick out)."""
     return page.evaluate("""() => {
         const width = window.innerWidth;
+        const visibleRight = el => {
+            let right = el.getBoundingClientRect().right;
+            for (let up = el.parentElement; up; up = up.parentElement) {
+                if (['hidden', 'clip'].includes(getComputedStyle(up).overflowX)) {
+                    right = Math.min(right, up.getBoundingClientRect().right);
+                }
+            }
+            return right;
+        };
         const out = [...document.querySelectorAll('body *')].filter(el => {
             const box = el.getBoundingClientRect();
-            return box.width > 0 && box.right > width + 1 &&
-                ![...el.children].some(child => child.getBoundingClientRect().right > width + 1);
-        }).slice(0, 8).map(el => el.tagName + '#' + el.id + '.' + el.className + ' ' +
-                           Math.round(el.getBoundingClientRect().right));
+            return box.width > 0 && visibleRight(el) > width + 1 &&
+                ![...el.children].some(child => visibleRight(child) > width + 1);
+        }).slice(0, 8).map(el => el.tagName + '#' + el.id + '.' + el.getAttribute('class') +
+                           ' ' + Math.round(el.getBoundingClientRect().right));
         return {scroll: document.documentElement.scrollWidth, width, out};
     }""")
 
