@@ -13,7 +13,7 @@ from early_warnings.notice import public_notice
 from zezhou_heat.errors import StateConflict
 from zezhou_heat.forms import NoteForm, add_service_errors
 from zezhou_heat.permissions import DRAFT_WARNING, VIEW_WARNINGS
-from zezhou_heat.views import action_view, conflict_page
+from zezhou_heat.views import action_view
 
 may_view = permission_required(VIEW_WARNINGS, raise_exception=True)
 may_draft = permission_required(DRAFT_WARNING, raise_exception=True)
@@ -33,6 +33,7 @@ def board(request):
 def draft(request, pk=None):
     warning = get_object_or_404(EarlyWarning, pk=pk) if pk else None
     form = WarningForm(request.POST or None, instance=warning)
+    status = 200
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         townships = data.pop("townships")
@@ -40,13 +41,13 @@ def draft(request, pk=None):
                    else services.warning_draft_saved)
         try:
             warning = service(actor=request.user, warning=warning, townships=townships, **data)
-        except StateConflict as error:
-            return conflict_page(request, error, back=f"/warnings/{pk}/")  # editing only
-        except ValidationError as error:
+        except ValidationError as error:  # a state conflict too: the form again, with why
             add_service_errors(form, error)  # one transaction: nothing was saved
+            status = 409 if isinstance(error, StateConflict) else 200
         else:
             return redirect("early_warnings:detail", pk=warning.pk)
-    return render(request, "early_warnings/draft.html", {"form": form, "warning": warning})
+    return render(request, "early_warnings/draft.html", {"form": form, "warning": warning},
+                  status=status)
 
 
 @login_required
