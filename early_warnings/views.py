@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from early_warnings import cap, selectors, services
@@ -75,11 +76,18 @@ def detail(request, pk):
                     for name in warning.missing_elements()],
         "revisions": warning.revisions.all(),
         "level_channels": LEVEL_CHANNELS[warning.level],
-        "update_form": UpdateForm(initial={"level": warning.level,
+        "update_form": UpdateForm(_kept(request, "early_warnings:update", pk),
+                                  initial={"level": warning.level,
                                            "townships": warning.townships.all(),
                                            "places": warning.places}),
         "channels_form": ChannelsForm(initial={"channels": warning.channels}),
     })
+
+
+def _kept(request, name, pk):
+    """What a refused form of this page had typed (zezhou_heat.views.refused), or None."""
+    kept = getattr(request, "kept", None)
+    return kept.data if kept and kept.action == reverse(name, args=[pk]) else None
 
 
 def _action(service, form_class=None):

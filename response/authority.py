@@ -117,7 +117,7 @@ def decision(response):
         return _("Already rejected by %(who)s at %(time)s.") % {
             "who": decided_by(response.rejected_by, LEVELS, rank(response.rejected_by)),
             "time": at_time(response.rejected_at)}
-    if response.start_mode == StartMode.APPROVED and response.started_by:
+    if response.start_mode == StartMode.APPROVED and response.running:
         return _("Already approved by %(who)s at %(time)s.") % {
             "who": decided_by(response.started_by, LEVELS, response.started_rank),
             "time": at_time(response.started_at)}

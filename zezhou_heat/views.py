@@ -11,7 +11,7 @@ from django.core.exceptions import (
     ValidationError,
 )
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse, JsonResponse, QueryDict
+from django.http import Http404, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
@@ -92,7 +92,10 @@ def _page_again(request, back):
     again.method, again.path, again.path_info = "GET", address.path, address.path
     again.GET, again.POST = QueryDict(address.query), QueryDict()
     again.kept, again.resolver_match = Kept(request.path, request.POST), match
-    answer = match.func(again, *match.args, **match.kwargs)
+    try:
+        answer = match.func(again, *match.args, **match.kwargs)
+    except (PermissionDenied, Http404):  # a page this user may not see
+        return None
     if hasattr(answer, "render") and not answer.is_rendered:
         answer.render()
     if answer.status_code != 200 or answer.streaming:
