@@ -97,7 +97,7 @@ def decision(warning):
     """How a submitted warning was decided, for whoever tries to decide it too (the warning
     keeps its approver; a rejection, its timeline event); None while it waits."""
     if warning.state != WarningState.PENDING and warning.approved_by:
-        return _("Already approved by %(who)s at %(time)s.") % {
+        return _("Approved by %(who)s at %(time)s.") % {
             "who": decided_by(warning.approved_by, LEVELS, warning.issued_rank),
             "time": at_time(warning.issued_at)}
     if warning.state == WarningState.REJECTED:
@@ -105,7 +105,7 @@ def decision(warning):
             subject_type=warning._meta.label_lower, subject_id=str(warning.pk),
             kind="warning.rejected").select_related("actor__person").last()
         if rejected and rejected.actor:
-            return _("Already rejected by %(who)s at %(time)s.") % {
+            return _("Rejected by %(who)s at %(time)s.") % {
                 "who": decided_by(rejected.actor, LEVELS, rank(rejected.actor)),
                 "time": at_time(rejected.occurred_at)}
     return None

@@ -114,11 +114,11 @@ def decision(response):
     """How a proposal was decided, for whoever tries to decide it too: "已由 张三（指挥长）于
     03:12 批准"; None while it waits (or when it was not decided on a proposal)."""
     if response.state == ResponseState.REJECTED and response.rejected_by:
-        return _("Already rejected by %(who)s at %(time)s.") % {
+        return _("Rejected by %(who)s at %(time)s.") % {
             "who": decided_by(response.rejected_by, LEVELS, rank(response.rejected_by)),
             "time": at_time(response.rejected_at)}
     if response.start_mode == StartMode.APPROVED and response.running:
-        return _("Already approved by %(who)s at %(time)s.") % {
+        return _("Approved by %(who)s at %(time)s.") % {
             "who": decided_by(response.started_by, LEVELS, response.started_rank),
             "time": at_time(response.started_at)}
     return None

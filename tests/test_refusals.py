@@ -248,7 +248,7 @@ def test_the_second_approver_is_told_who_approved_and_when(client, users):
     answer = client.post(f"/response/{response.pk}/approve/",
                          {"next": f"/response/inbox/?decided=response-{response.pk}"})
     assert answer.status_code == 409
-    text = f"已由 {commander.person.name}（指挥长） 于 {at} 批准。"
+    text = f"已由 {commander.person.name}（指挥长）于 {at} 批准。"
     assert escape(text) in answer.content.decode()
 
 
@@ -259,7 +259,7 @@ def test_the_loser_of_a_reject_race_is_told_who_rejected(client, users):
     client.force_login(users(P.COMMANDER))
     answer = client.post(f"/response/{response.pk}/approve/")
     assert answer.status_code == 409
-    assert f"已由 {deputy.person.name}（副指挥长） 于 " in answer.content.decode()
+    assert f"已由 {deputy.person.name}（副指挥长）于 " in answer.content.decode()
     assert " 驳回。" in answer.content.decode()
 
 
@@ -270,7 +270,7 @@ def test_the_second_approver_of_a_warning_is_told_who_issued_it(client, users):
     client.force_login(users(P.COMMANDER))
     answer = client.post(f"/warnings/{warning.pk}/approve/")
     assert answer.status_code == 409
-    assert f"已由 {deputy.person.name}（副指挥长） 于 " in answer.content.decode()
+    assert f"已由 {deputy.person.name}（副指挥长）于 " in answer.content.decode()
 
 
 # --- a confirmation after every action ---------------------------------------------------------
@@ -418,5 +418,5 @@ def test_after_approving_from_the_inbox_the_card_says_so_in_its_place(client, us
     cards = re.findall(r'class="card (proposal-card|decided-card)" data-response="(\d+)"', page)
     assert cards == [("decided-card", str(first.pk)), ("proposal-card", str(second.pk))]
     at = timezone.localtime(Response.objects.get(pk=first.pk).started_at).strftime("%H:%M")
-    assert f"已由 {deputy.person.name}（副指挥长） 于 {at} 批准。" in page
+    assert f"已由 {deputy.person.name}（副指挥长）于 {at} 批准。" in page
     assert "启动应急响应：" in page  # the confirmation, at the top
