@@ -236,6 +236,21 @@ def test_a_refused_lift_keeps_its_reason_on_the_warning_page(client, users):
     assert 'id="warning-state">已解除' in answer.content.decode()
 
 
+def test_a_refused_warning_update_keeps_its_form(client, users):
+    """A deputy raising a 较大 warning to 重大以上 (the commander's): refused, the form as typed."""
+    warning = issued_warning(users, "larger")
+    xiacun = Unit.objects.get(code="tw_xiacun")
+    client.force_login(users(P.DEPUTY_COMMANDER))
+    answer = client.post(f"/warnings/{warning.pk}/update/", {
+        "level": "major", "townships": [xiacun.pk], "places": "西街至北环一带",
+        "note": "管网二次爆裂"})
+    assert answer.status_code == 403
+    page = answer.content.decode()
+    assert "调整为重大以上风险预警须由指挥长决定。" in page
+    assert 'value="西街至北环一带"' in page and 'value="管网二次爆裂"' in page
+    assert re.search(r'<option value="major" selected>', page)
+
+
 # --- the approver who loses a race ------------------------------------------------------------
 
 
