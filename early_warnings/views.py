@@ -14,7 +14,7 @@ from early_warnings.notice import public_notice
 from zezhou_heat.errors import StateConflict
 from zezhou_heat.forms import NoteForm, add_service_errors
 from zezhou_heat.permissions import DRAFT_WARNING, VIEW_WARNINGS
-from zezhou_heat.views import action_view
+from zezhou_heat.views import action_view, confirmed
 
 may_view = permission_required(VIEW_WARNINGS, raise_exception=True)
 may_draft = permission_required(DRAFT_WARNING, raise_exception=True)
@@ -41,7 +41,9 @@ def draft(request, pk=None):
         service = (services.warning_drafted_and_submitted if "submit" in request.POST
                    else services.warning_draft_saved)
         try:
-            warning = service(actor=request.user, warning=warning, townships=townships, **data)
+            with confirmed(request):
+                warning = service(actor=request.user, warning=warning, townships=townships,
+                                  **data)
         except ValidationError as error:  # a state conflict too: the form again, with why
             add_service_errors(form, error)  # one transaction: nothing was saved
             status = 409 if isinstance(error, StateConflict) else 200

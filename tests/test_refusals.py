@@ -14,6 +14,7 @@ from django.utils.html import escape
 from directory.choices import PositionCode
 from directory.models import TaskGroup, Unit
 from early_warnings import services as warning_services
+from incidents import services as incident_services
 from response import services
 from response.choices import CONDITIONS
 from response.models import Response
@@ -343,6 +344,29 @@ def test_every_kind_of_page_action_confirms_what_it_did(client, users):
         page = client.get(answer["Location"]).content.decode()
         assert re.search(r'<ul class="messages" role="status">\s*<li class="message success">'
                          + re.escape(escape(done(answer)[-1])), page), url
+
+
+def test_form_pages_that_write_confirm_too(client, users):
+    """Writes outside page_action (the warning draft, an inquiry's reply) confirm alike."""
+    duty = users(P.DUTY_OFFICER)
+    client.force_login(duty)
+    now = timezone.now()
+    answer = client.post("/warnings/new/", {
+        "category": "cold_wave", "level": "general",
+        "townships": [Unit.objects.get(code="tw_nancun").pk],
+        "starts_at": local(now), "ends_at": local(now + timedelta(hours=6)),
+        "impact": "寒潮降温", "watch_for": "室温下降", "measures": "关好门窗",
+        "issuing_body": "泽州县供热突发事件应急救援指挥部办公室", "source": "own_inspection"})
+    assert answer.status_code == 302
+    assert [text for text in done(answer) if text.startswith("预警草稿已创建：")]
+    incident = incident_for_all(users)
+    inquiry = incident_services.inquiry_recorded(actor=duty, incident=incident,
+                                                 asked_by="市住建局", asked_at=now,
+                                                 question="伤亡情况？")
+    answer = client.post(f"/incidents/{incident.pk}/inquiries/{inquiry.pk}/reply/",
+                         {"reply": "1人烫伤，已送医"})
+    assert answer.status_code == 302
+    assert [text for text in done(answer) if text.startswith("催报/核实已回复：")]
 
 
 def test_the_confirmation_names_the_subject(client, users):

@@ -1,5 +1,6 @@
 import copy
 import sys
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from django.contrib import messages
@@ -49,7 +50,7 @@ def page_action(request, service, form_class=None, *, back, **subject):
             return refused(request, back, _error_text(form.errors, form, subject), 400)
         fields = form.cleaned_data
     try:
-        with confirmations.collected() as done:
+        with confirmed(request):
             service(actor=request.user, **subject, **fields)
     except PermissionDenied as error:
         return refused(request, back, str(error), 403)
@@ -59,9 +60,17 @@ def page_action(request, service, form_class=None, *, back, **subject):
         errors = error.message_dict if hasattr(error, "error_dict") else {
             NON_FIELD_ERRORS: error.messages}
         return refused(request, back, _error_text(errors, form, subject), 400)
+    return redirect(back)
+
+
+@contextmanager
+def confirmed(request):
+    """For a page that writes outside `page_action` (a form page): the same confirmation, once
+    the block has run without an error."""
+    with confirmations.collected() as done:
+        yield
     if done:
         messages.success(request, done[-1])
-    return redirect(back)
 
 
 def refused(request, back, message, status):
