@@ -6,7 +6,7 @@ quick start runs with DEBUG off unless a developer opts in."""
 import runpy
 
 import pytest
-from django.test import RequestFactory, override_settings
+from django.test import Client, RequestFactory, override_settings
 from django.utils import translation
 
 from directory.choices import PositionCode
@@ -80,6 +80,16 @@ def test_the_500_page_stands_alone_in_chinese_with_a_way_back():
     assert "<h1>出错了</h1>" in page and "错误已记录" in page
     assert 'href="/">返回首页</a>' in page
     assert "mainnav" not in page  # no menu: it would read the database, which may be down
+
+
+def test_an_expired_form_is_a_styled_403_in_chinese(users):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(users(P.DUTY_OFFICER))
+    answer = client.post("/notifications/", {})  # no CSRF token: as after a new sign-in
+    page = answer.content.decode()
+    assert answer.status_code == 403
+    assert "<h1>表单已过期</h1>" in page and "本次操作未保存" in page
+    assert 'href="/">返回首页</a>' in page
 
 
 @pytest.mark.filterwarnings("ignore:'zezhou_heat.settings.local' found in sys.modules")

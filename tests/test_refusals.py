@@ -198,6 +198,16 @@ def test_the_deputy_s_typed_reason_for_level_one_survives_the_refusal(client, us
     assert Response.objects.get(pk=response.pk).level == "II"
 
 
+def test_what_was_typed_comes_back_escaped(client, users):
+    response = active(users, "II", confirmed=False)
+    client.force_login(users(P.DEPUTY_COMMANDER))
+    answer = client.post(f"/response/{response.pk}/change-level/",
+                         {"level": "I", "reason": '"><script>alert(1)</script>'})
+    page = answer.content.decode()
+    assert answer.status_code == 403 and "<script>alert(1)" not in page
+    assert 'value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in page
+
+
 def test_a_refused_direct_start_keeps_level_reason_and_groups(client, users):
     incident = incident_for_all(users)
     groups = [str(pk) for pk in TaskGroup.objects.values_list("pk", flat=True)[1:3]]
