@@ -151,6 +151,15 @@ def test_the_office_director_is_told_who_ends_and_who_changes_to_level_one(clien
     assert "调整为Ⅰ级响应须由指挥长决定。" in panel
 
 
+def test_no_level_to_change_to_means_no_form_only_who_may(client, users):
+    response = active(users, "III", confirmed=False)  # the office director's level
+    client.force_login(users(P.OFFICE_DIRECTOR))
+    panel = client.get(f"/incidents/{response.incident_id}/").content.decode()
+    assert f'action="/response/{response.pk}/change-level/"' not in panel
+    assert "调整为Ⅰ级响应须由指挥长决定。" in panel
+    assert "调整为Ⅱ级响应须由指挥长或副指挥长决定。" in panel
+
+
 def test_start_directly_says_which_levels_need_someone_else(client, users):
     incident = incident_for_all(users)
     client.force_login(users(P.OFFICE_DIRECTOR))
