@@ -1,3 +1,6 @@
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,7 +16,9 @@ from command_room.selectors import command_room as command_room_state
 from command_room.services import situation_brief_issued
 from directory.choices import PositionCode
 from directory.selectors import held_units
+from early_warnings import authority as warning_authority
 from early_warnings import selectors as warning_selectors
+from response import authority as response_authority
 from response import selectors as response_selectors
 from zezhou_heat.permissions import VIEW_INCIDENTS
 
@@ -58,13 +63,57 @@ def _live_page(request, units, title):
 @login_required
 def inbox(request):
     """What waits for this person's authority: response proposals and early warnings to
-    approve or reject, with one click and a confirmation, on a phone too."""
+    approve or reject, most severe first, longest waiting first within a severity; with
+    one click and a confirmation, on a phone too. An item just decided from here
+    (`?decided=response-5`) keeps its place, saying how it was decided."""
     if not request.user.has_perm(VIEW_INCIDENTS):
         raise Http404
+    proposals = response_selectors.awaiting_decision_by(request.user)
+    warnings = warning_selectors.awaiting_decision_by(request.user)
+    items = [InboxItem("response", r, response_selectors.severity(r), r.incident, r.proposed_at)
+             for r in proposals] + [
+        InboxItem("warning", w, warning_selectors.severity(w), w.incident, w.submitted_at)
+        for w in warnings] + _decided(request)
+    items.sort(key=InboxItem.order)
     return render(request, "command_room/inbox.html", {
-        "proposals": response_selectors.awaiting_decision_by(request.user),
-        "warnings": warning_selectors.awaiting_decision_by(request.user),
-    })
+        "items": items, "proposals": proposals, "warnings": warnings,
+        "waiting": any(not item.decided for item in items)})
+
+
+@dataclass
+class InboxItem:
+    kind: str  # "response" or "warning"
+    obj: object
+    severity: int  # 3 Level Ⅰ / 重大以上 … 1 Level Ⅲ / 一般
+    incident: object  # None for a warning tied to no incident
+    since: datetime
+    decided: str = ""  # how it was decided, once it was
+
+    def order(self):
+        incident = self.incident
+        casualties = (-incident.deaths, -incident.serious_injuries) if incident else (0, 0)
+        return (-self.severity, *casualties, self.since or timezone.now())
+
+
+def _decided(request):
+    """The items named by `?decided=` that were decided, with how."""
+    items = []
+    for ref in request.GET.getlist("decided"):
+        kind, _sep, pk = ref.partition("-")
+        if not pk.isdigit():
+            continue
+        if kind == "response":
+            response = response_selectors.responses_visible_to(request.user).filter(
+                pk=pk).first()
+            if response and (text := response_authority.decision(response)):
+                items.append(InboxItem(kind, response, response_selectors.severity(response),
+                                       response.incident, response.proposed_at, text))
+        elif kind == "warning":
+            warning = warning_selectors.visible_to(request.user).filter(pk=pk).first()
+            if warning and (text := warning_authority.decision(warning)):
+                items.append(InboxItem(kind, warning, warning_selectors.severity(warning),
+                                       warning.incident, warning.submitted_at, text))
+    return items
 
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -2,6 +2,9 @@
 authority"). load_plan writes this table into Position.permissions; the code checks the
 permissions (defined in zezhou_heat.permissions), never the position names."""
 
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
 from directory.choices import PositionCode
 from zezhou_heat.permissions import (
     DRAFT_WARNING,
@@ -69,3 +72,55 @@ POSITION_PERMISSIONS = {
 # whatever they hold (directory.two_factor.required_for).
 TWO_FACTOR_POSITIONS = frozenset({PositionCode.COMMANDER, PositionCode.DEPUTY_COMMANDER,
                                   PositionCode.OFFICE_DIRECTOR, PositionCode.ADMINISTRATOR})
+
+# How a refusal or a hidden button names the positions that may act ("须由指挥长或副指挥长批准").
+IN_A_SENTENCE = {
+    PositionCode.COMMANDER: _("the commander"),
+    PositionCode.DEPUTY_COMMANDER: _("a deputy commander"),
+    PositionCode.OFFICE_DIRECTOR: _("the office director"),
+    PositionCode.DUTY_OFFICER: _("a duty officer"),
+    PositionCode.UNIT_LIAISON: _("a member-unit liaison"),
+    PositionCode.TOWNSHIP_OFFICER: _("a township officer"),
+    PositionCode.ENTERPRISE_REPORTER: _("a heating-enterprise reporter"),
+    PositionCode.ADMINISTRATOR: _("an administrator"),
+}
+
+
+def positions_where(test):
+    """The positions whose permissions pass `test`, in the plan's order (commander first)."""
+    return [code for code, permissions in POSITION_PERMISSIONS.items() if test(permissions)]
+
+
+def positions_with(permission):
+    return positions_where(lambda permissions: permission in permissions)
+
+
+def who(positions):
+    """The positions as the subject of a sentence: "the commander or a deputy commander"."""
+    names = [str(IN_A_SENTENCE[code]) for code in positions]
+    if len(names) < 2:
+        return "".join(names)
+    return _("%(some)s or %(last)s") % {"some": _(", ").join(names[:-1]), "last": names[-1]}
+
+
+def position_of_rank(levels, rank):
+    """The first position (in the plan's order) whose authority over `levels` (a
+    LevelAuthority) has exactly `rank`: 3 the commander, 2 a deputy, 1 the office director."""
+    return next((code for code, held in POSITION_PERMISSIONS.items()
+                 if levels.rank_of(held) == rank), None)
+
+
+def decided_by(user, levels, rank):
+    """Who decided, as the loser of a race reads it: "张三（指挥长）"."""
+    person = getattr(user, "person", None)
+    name = person.name if person else (user.get_full_name() or user.get_username())
+    position = position_of_rank(levels, rank)
+    return _("%(name)s (%(position)s)") % {"name": name, "position": PositionCode(
+        position).label} if position else name
+
+
+def at_time(moment):
+    """A moment as a refusal says it: "03:12" today, "11-29 03:12" before."""
+    local = timezone.localtime(moment)
+    today = timezone.localdate()
+    return local.strftime("%H:%M" if local.date() == today else "%m-%d %H:%M")

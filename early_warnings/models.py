@@ -77,6 +77,10 @@ class EarlyWarning(ConcurrentTransitionMixin, models.Model):
         """The steps `user` may take now: the buttons the pages show (early_warnings.authority)."""
         return authority.actions(self, user)
 
+    def who_may(self, action):
+        """Who may take `action`, in words: what a refusal and a hidden button say."""
+        return authority.who_may(self, action)
+
     @property
     def channel_labels(self):
         return [Channel(value).label for value in self.channels if value in Channel.values]

@@ -54,7 +54,21 @@ def board(filtered, user):
 
 
 def awaiting_decision_by(user):
-    """Warnings submitted for approval that this user's authority decides."""
+    """Warnings submitted for approval that this user's authority decides: the highest level
+    first, then the most casualties of the incident behind it, then the longest waiting."""
     from early_warnings.authority import may_decide
 
-    return [w for w in warnings().filter(state=WarningState.PENDING) if may_decide(w, user)]
+    pending = warnings().filter(state=WarningState.PENDING)
+    return sorted((w for w in pending if may_decide(w, user)),
+                  key=lambda w: (-severity(w), *_casualties(w.incident), w.submitted_at))
+
+
+def severity(warning):
+    """3 for 重大以上, 2 for 较大, 1 for 一般: what the inbox sorts by, beside response levels."""
+    from early_warnings.authority import LEVELS
+
+    return LEVELS.order.index(warning.level) + 1
+
+
+def _casualties(incident):
+    return (-incident.deaths, -incident.serious_injuries) if incident else (0, 0)

@@ -26,7 +26,7 @@ DRAFT_FIELDS = ["incident", "category", "level", "places", "starts_at", "ends_at
 def warning_draft_saved(*, actor, warning=None, townships=(), **fields):
     """Create or edit a draft; incomplete drafts are fine, submitting needs every element."""
     if not actor.has_perm(authority.DRAFT):
-        raise PermissionDenied(_("Only the headquarters office drafts early warnings."))
+        raise PermissionDenied(authority.who_may_draft())
     if warning is None:
         warning = EarlyWarning(drafted_by=actor)
     else:
@@ -88,7 +88,8 @@ def warning_submitted(*, actor, warning):
 def warning_approved(*, actor, warning, note=""):
     """Approved and issued: the level's channels are preselected."""
     warning = _locked(warning)
-    check_transition(warning.approve, actor, state_label=warning.get_state_display())
+    check_transition(warning.approve, actor, state_label=warning.get_state_display(),
+                     state_message=authority.decision(warning))
     warning.approve()
     now = timezone.now()
     warning.approved_by, warning.issued_at, warning.decision_note = actor, now, note
@@ -104,7 +105,8 @@ def warning_approved(*, actor, warning, note=""):
 @transaction.atomic
 def warning_rejected(*, actor, warning, note=""):
     warning = _locked(warning)
-    check_transition(warning.reject, actor, state_label=warning.get_state_display())
+    check_transition(warning.reject, actor, state_label=warning.get_state_display(),
+                     state_message=authority.decision(warning))
     warning.reject()
     warning.decision_note = note
     warning.save()
@@ -157,7 +159,7 @@ def warning_updated(*, actor, warning, level, townships, places, note=""):
 def warning_channels_set(*, actor, warning, channels):
     warning = _locked(warning)
     if not actor.has_perm(authority.DRAFT):
-        raise PermissionDenied(_("Only the headquarters office sends warnings out."))
+        raise PermissionDenied(authority.who_may_draft())
     if warning.state != WarningState.ISSUED:
         raise StateConflict(_("Channels are chosen for a warning in effect."))
     unknown = set(channels) - set(Channel.values)

@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from early_warnings import cap, selectors, services
@@ -13,7 +14,7 @@ from early_warnings.notice import public_notice
 from zezhou_heat.errors import StateConflict
 from zezhou_heat.forms import NoteForm, add_service_errors
 from zezhou_heat.permissions import DRAFT_WARNING, VIEW_WARNINGS
-from zezhou_heat.views import action_view, conflict_page
+from zezhou_heat.views import action_view, confirmed
 
 may_view = permission_required(VIEW_WARNINGS, raise_exception=True)
 may_draft = permission_required(DRAFT_WARNING, raise_exception=True)
@@ -33,20 +34,23 @@ def board(request):
 def draft(request, pk=None):
     warning = get_object_or_404(EarlyWarning, pk=pk) if pk else None
     form = WarningForm(request.POST or None, instance=warning)
+    status = 200
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         townships = data.pop("townships")
         service = (services.warning_drafted_and_submitted if "submit" in request.POST
                    else services.warning_draft_saved)
         try:
-            warning = service(actor=request.user, warning=warning, townships=townships, **data)
-        except StateConflict as error:
-            return conflict_page(request, error, back=f"/warnings/{pk}/")  # editing only
-        except ValidationError as error:
+            with confirmed(request):
+                warning = service(actor=request.user, warning=warning, townships=townships,
+                                  **data)
+        except ValidationError as error:  # a state conflict too: the form again, with why
             add_service_errors(form, error)  # one transaction: nothing was saved
+            status = 409 if isinstance(error, StateConflict) else 200
         else:
             return redirect("early_warnings:detail", pk=warning.pk)
-    return render(request, "early_warnings/draft.html", {"form": form, "warning": warning})
+    return render(request, "early_warnings/draft.html", {"form": form, "warning": warning},
+                  status=status)
 
 
 @login_required
@@ -74,11 +78,18 @@ def detail(request, pk):
                     for name in warning.missing_elements()],
         "revisions": warning.revisions.all(),
         "level_channels": LEVEL_CHANNELS[warning.level],
-        "update_form": UpdateForm(initial={"level": warning.level,
+        "update_form": UpdateForm(_kept(request, "early_warnings:update", pk),
+                                  initial={"level": warning.level,
                                            "townships": warning.townships.all(),
                                            "places": warning.places}),
         "channels_form": ChannelsForm(initial={"channels": warning.channels}),
     })
+
+
+def _kept(request, name, pk):
+    """What a refused form of this page had typed (zezhou_heat.views.refused), or None."""
+    kept = getattr(request, "kept", None)
+    return kept.data if kept and kept.action == reverse(name, args=[pk]) else None
 
 
 def _action(service, form_class=None):

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from directory.authority import positions_with, who
 from directory.models import Unit
 from directory.validators import validate_phone
 from incidents.authority import may_report_on
@@ -107,6 +108,10 @@ class Incident(ConcurrentTransitionMixin, Figures):
 
     def __str__(self):
         return f"#{self.pk} {self.township} {self.get_scenario_display()}"
+
+    def who_may(self, action):
+        """Who may move the incident through its lifecycle, in words (every step alike)."""
+        return _("Needs %(who)s.") % {"who": who(positions_with(MANAGE_STATUS))}
 
     @property
     def written_report_done(self):

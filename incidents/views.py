@@ -25,7 +25,7 @@ from incidents.models import Incident, Inquiry
 from timeline.selectors import latest_seq
 from zezhou_heat.forms import add_service_errors
 from zezhou_heat.permissions import HANDLE_INQUIRIES, REPORT, VIEW_INCIDENTS
-from zezhou_heat.views import page_action
+from zezhou_heat.views import confirmed, page_action
 
 PAGE_SIZE = 25
 may_view = permission_required(VIEW_INCIDENTS, raise_exception=True)
@@ -156,8 +156,9 @@ def upward_report_new(request, pk):
     form = UpwardReportForm(request.POST or None, incident=incident)
     if request.method == "POST" and form.is_valid():
         try:
-            services.upward_report_recorded(actor=request.user, incident=incident,
-                                            **form.cleaned_data)
+            with confirmed(request):
+                services.upward_report_recorded(actor=request.user, incident=incident,
+                                                **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -192,8 +193,9 @@ def inquiry_reply(request, pk, inquiry_pk):
     form = ReplyForm(request.POST)
     if form.is_valid():
         try:
-            services.inquiry_replied(actor=request.user, inquiry=inquiry,
-                                     reply=form.cleaned_data["reply"])
+            with confirmed(request):
+                services.inquiry_replied(actor=request.user, inquiry=inquiry,
+                                         reply=form.cleaned_data["reply"])
         except ValidationError as error:
             add_service_errors(form, error)
     if form.errors:

@@ -74,6 +74,10 @@ class Response(ConcurrentTransitionMixin, models.Model):
         """The steps `user` may take now: the buttons the pages show (response.authority)."""
         return authority.actions(self, user)
 
+    def who_may(self, action):
+        """Who may take `action`, in words: what a refusal and a hidden button say."""
+        return authority.who_may(self, action)
+
     @property
     def running(self):
         return self.state in RUNNING_STATES

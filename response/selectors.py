@@ -25,9 +25,18 @@ def responses_of(incident):
 
 
 def awaiting_decision_by(user):
-    """Proposals this user has the authority to approve: the commander's inbox."""
+    """Proposals this user has the authority to approve: the commander's inbox, the most
+    severe first (Level Ⅰ asked first, then the most deaths and serious injuries), and within
+    that the longest waiting first."""
     proposals = responses_visible_to(user).filter(state=ResponseState.PROPOSED)
-    return [r for r in proposals if authority.may_start_level(r, user)]
+    return sorted((r for r in proposals if authority.may_start_level(r, user)),
+                  key=lambda r: (-severity(r), -r.incident.deaths, -r.incident.serious_injuries,
+                                 r.proposed_at))
+
+
+def severity(response):
+    """3 for Level Ⅰ, 2 for Ⅱ, 1 for Ⅲ: what the inbox sorts by, beside warning levels."""
+    return authority.LEVELS.order.index(response.level) + 1
 
 
 def notices_for(user):

@@ -42,7 +42,7 @@ def response_proposed(*, actor, incident, level, reason="", task_groups=()):
     """The office proposes a level (§4.3 启动程序), with the reason when it departs from the
     suggestion; the chosen task groups (all eight for Level Ⅰ) start on approval."""
     if not actor.has_perm(authority.PROPOSE):
-        raise PermissionDenied(_("Only the headquarters office proposes a response level."))
+        raise PermissionDenied(authority.who_may_propose())
     response = _new_response(actor, incident, level, reason, task_groups)
     response.proposed_by, response.proposed_at = actor, timezone.now()
     response.save()
@@ -58,7 +58,7 @@ def response_started_directly(*, actor, incident, level, reason="", task_groups=
     """Started without a proposal: by the commander (or deputy) when the headquarters decides
     (§4.3 "县指挥部认为应当启动"), or Level Ⅲ by the office director, who informs the leaders."""
     if not authority.may_start(actor, level):
-        raise PermissionDenied(_("Your positions do not give you authority for this level."))
+        raise PermissionDenied(authority.who_may_start(level))
     response = _new_response(actor, incident, level, reason, task_groups,
                              state=ResponseState.ACTIVE)
     response.save()
@@ -118,7 +118,8 @@ def default_groups(scenario):
 @transaction.atomic
 def response_approved(*, actor, response, note=""):
     response = _locked(response)
-    check_transition(response.approve, actor, state_label=response.get_state_display())
+    check_transition(response.approve, actor, state_label=response.get_state_display(),
+                     state_message=authority.decision(response))
     response.approve()
     response.decided_note = note
     _activate(actor, response, StartMode.APPROVED)
@@ -128,7 +129,8 @@ def response_approved(*, actor, response, note=""):
 @transaction.atomic
 def response_rejected(*, actor, response, note=""):
     response = _locked(response)
-    check_transition(response.reject, actor, state_label=response.get_state_display())
+    check_transition(response.reject, actor, state_label=response.get_state_display(),
+                     state_message=authority.decision(response))
     response.reject()
     response.rejected_by, response.rejected_at, response.decided_note = (
         actor, timezone.now(), note)
@@ -240,7 +242,7 @@ def response_level_changed(*, actor, response, level, reason):
 
 def _check_record(actor, response):
     if not actor.has_perm(authority.RECORD):
-        raise PermissionDenied(_("Only the headquarters records the response's progress."))
+        raise PermissionDenied(authority.who_may_record())
     if response.state not in RUNNING_STATES:
         raise StateConflict(_("Not possible while it is “%(state)s”.") % {
             "state": response.get_state_display()})

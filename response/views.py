@@ -33,6 +33,8 @@ def response_panel(user, incident):
         "conditions": CONDITIONS,
         "task_groups": TaskGroup.objects.all(),
         "default_groups": services.default_groups(incident.scenario),
+        "start_refused": [authority.who_may_start(level) for level in ResponseLevel
+                          if not authority.may_start(user, level)],
     }
 
 

@@ -172,7 +172,9 @@ def test_a_member_units_dashboard_shows_only_what_concerns_its_units(client, mak
     assert f'data-notice="{notice.pk}"' not in client.get("/command/unit/").content.decode()
     item = response.checklist.first()
     evil = client.post(f"/response/items/{item.pk}/mark/", {"next": "https://evil.example/"})
-    assert evil.url == "/response/unit/"  # never back to another site
+    # bad input (no status): the unit's page again with why, never another site
+    assert evil.status_code == 400 and not evil.has_header("Location")
+    assert "evil.example" not in evil.content.decode()
 
 
 @pytest.mark.django_db(transaction=True)

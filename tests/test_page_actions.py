@@ -12,6 +12,7 @@ from django.contrib.sessions.middleware import SessionMiddleware
 from django.db import transaction
 from django.test import RequestFactory
 from django.utils import timezone
+from django.utils.html import escape
 
 from directory.choices import PositionCode
 from directory.models import Unit
@@ -223,8 +224,9 @@ def test_the_409_page_never_links_to_a_script_or_another_site(client, users):
     for target in EVIL:
         answer = client.post(f"/warnings/{warning.pk}/lift/", {"next": target, "reason": "解除"})
         assert answer.status_code == 409
-        assert f'href="/warnings/{warning.pk}/"' in answer.content.decode()
-        assert "javascript:" not in answer.content.decode() and "evil" not in answer.content.decode()
+        page = answer.content.decode()
+        assert 'id="warning-state"' in page  # the warning's own page again, with why
+        assert "javascript:" not in page and "evil" not in page
 
 
 def test_a_page_of_this_site_is_where_it_returns(client, users):
@@ -301,23 +303,42 @@ def conflicts(users):
     ]
 
 
-def test_a_state_conflict_answers_the_409_page_on_every_family(client, users):
+def test_a_state_conflict_answers_409_with_the_page_again_on_every_family(client, users):
+    """The page the button was on, again, with why (not a dead-end page)."""
     for who, url, data in conflicts(users):
         client.force_login(users(who))
         answer = client.post(url, data)
         assert answer.status_code == 409, (url, answer.status_code)
         page = answer.content.decode()
-        assert "当前无法操作" in page and "返回" in page, url
+        form = answer.context.get("form")
+        if form is not None and form.non_field_errors():  # a form page: why, above the form
+            assert escape(form.non_field_errors()[0]) in page, url
+            continue
+        errors = [m for m in answer.context["messages"] if m.level_tag == "error"]
+        assert len(errors) == 1 and str(errors[0]), url
+        assert f'<li class="message error" role="alert">{escape(str(errors[0]))}</li>' in page
 
 
-def test_no_authority_answers_the_403_page_with_the_reason(client, users):
+def test_no_authority_answers_403_with_who_may_on_the_page_again(client, users):
     response = proposed(users, "II")
     client.force_login(users(P.OFFICE_DIRECTOR))
     answer = client.post(f"/response/{response.pk}/approve/", {"next": "/response/inbox/"})
     assert answer.status_code == 403
     page = answer.content.decode()
-    assert "不允许" in page or "无权" in page
-    assert 'href="/response/inbox/"' in page
+    assert "须由指挥长或副指挥长批准。" in page
+    assert "<h1>待您审批</h1>" in page  # the inbox it came from
+
+
+def test_the_403_page_where_the_page_cannot_be_shown_again(client, users):
+    """`next` names no page of this site that answers a GET: the styled 403 page, with the
+    reason once and the way back."""
+    response = proposed(users, "II")
+    client.force_login(users(P.OFFICE_DIRECTOR))
+    answer = client.post(f"/response/{response.pk}/approve/", {"next": "/no/such/page/"})
+    assert answer.status_code == 403
+    page = answer.content.decode()
+    assert page.count("须由指挥长或副指挥长批准。") == 1
+    assert 'href="/no/such/page/"' in page and "无权访问" in page
 
 
 # --- one service per intent: the draft page's "save and submit" ---------------------------------

@@ -1,9 +1,12 @@
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from timeline.kinds import check_event
+from timeline.kinds import check_event, event_label
 from timeline.models import Event, Notification
+from timeline.sentences import line
 from timeline.signals import event_committed
+from zezhou_heat import confirmations
 
 # Any constant works; it only has to be the same for every writer of the timeline.
 TIMELINE_LOCK_KEY = 0x7A7A_7469
@@ -41,6 +44,8 @@ def append_event(*, actor, kind, subject=None, subject_ref=None, old=None, new=N
         Notification.objects.bulk_create(
             [Notification(event=event, recipient=user) for user in set(notify)])
     transaction.on_commit(lambda: event_committed.send(sender=Event, event=event))
+    confirmations.record(lambda: _("%(what)s: %(subject)s") % {"what": event_label(kind),
+                                                               "subject": line(event)})
     return event
 
 

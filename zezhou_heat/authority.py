@@ -19,8 +19,15 @@ class LevelAuthority:
 
     def rank(self, user):
         """1 + the index of the highest level the user may decide, or 0."""
+        return self._rank(user.has_perm)
+
+    def rank_of(self, permissions):
+        """The rank a holder of these permissions (a position's, say) has."""
+        return self._rank(permissions.__contains__)
+
+    def _rank(self, holds):
         for index in range(len(self.order) - 1, -1, -1):
-            if self.may(user, self.order[index]):
+            if holds(self.permissions[self.order[index]]):
                 return index + 1
         return 0
 

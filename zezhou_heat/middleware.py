@@ -3,11 +3,12 @@ import time
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from zezhou_heat import text
+from zezhou_heat.views import page_not_found
 
 SESSION_AUTH_AT = "auth_at"
 SESSION_SEEN_AT = "seen_at"
@@ -101,3 +102,21 @@ class ControlCharactersMiddleware:
         lines = [_("%(field)s: %(errors)s") % {"field": name, "errors": " ".join(texts)}
                  for name, texts in messages.items()]
         return HttpResponseBadRequest("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+class NotFoundPageMiddleware:
+    """A page a view does not show this user (an incident of another township, say) answers
+    the product's 404 page (handler404) even with DEBUG on, never Django's debug page, which
+    lists the site's addresses. An address no route takes never reaches a view: with DEBUG on
+    it keeps the debug page, for developers."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, Http404):
+            return page_not_found(request, exception)
+        return None

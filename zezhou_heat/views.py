@@ -1,4 +1,7 @@
+import copy
 import sys
+from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,15 +12,17 @@ from django.core.exceptions import (
     ValidationError,
 )
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import Resolver404, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.defaults import page_not_found as default_page_not_found
 from django.views.defaults import server_error as default_server_error
 
+from zezhou_heat import confirmations
 from zezhou_heat.errors import StateConflict
 
 
@@ -32,37 +37,92 @@ def safe_next(request, default):
 
 
 def page_action(request, service, form_class=None, *, back, **subject):
-    """The one way a page runs a service. The POST is checked by `form_class` (bad input: a
-    message naming the field, on the page it came from, and nothing saved); the service gets
-    the actor, the subject (e.g. `response=…`) and the form's cleaned data only. No authority:
-    the 403 page; the wrong state: the 409 page; any other refusal: a message. Then back to
-    a checked `next`, or to `back`."""
+    """The one way a page runs a service. The POST is checked by `form_class`; the service gets
+    the actor, the subject (e.g. `response=…`) and the form's cleaned data only. Done: a
+    confirmation of what it did (the words of the timeline event it appended), and back to a
+    checked `next`, or to `back`. Refused (bad input 400, no authority 403, the wrong state
+    409): the page it came from again, with the reason and what was typed (`refused`)."""
     back = safe_next(request, back)
     form, fields = None, {}
     if form_class is not None:
         form = form_class(request.POST)
         if not form.is_valid():
-            messages.error(request, _error_text(form.errors, form, subject))
-            return redirect(back)
+            return refused(request, back, _error_text(form.errors, form, subject), 400)
         fields = form.cleaned_data
     try:
-        service(actor=request.user, **subject, **fields)
+        with confirmed(request):
+            service(actor=request.user, **subject, **fields)
     except PermissionDenied as error:
-        return render(request, "403.html", {"exception": str(error), "back": back},
-                      status=403)
+        return refused(request, back, str(error), 403)
     except StateConflict as error:
-        return conflict_page(request, error, back)
+        return refused(request, back, " ".join(error.messages), 409)
     except ValidationError as error:
         errors = error.message_dict if hasattr(error, "error_dict") else {
             NON_FIELD_ERRORS: error.messages}
-        messages.error(request, _error_text(errors, form, subject))
+        return refused(request, back, _error_text(errors, form, subject), 400)
     return redirect(back)
 
 
-def conflict_page(request, error, back):
-    """The 409 page: the step does not apply in the object's current state, and why."""
-    return render(request, "409.html", {"message": " ".join(error.messages), "back": back},
-                  status=409)
+@contextmanager
+def confirmed(request):
+    """For a page that writes outside `page_action` (a form page): the same confirmation, once
+    the block has run without an error."""
+    with confirmations.collected() as done:
+        yield
+    if done:
+        messages.success(request, done[-1])
+
+
+def refused(request, back, message, status):
+    """The page the form came from (`back`), rendered again with the reason as a message and
+    the typed values kept (`{% kept %}`), answering `status`. Where that page cannot be shown
+    here, the 403 or 409 page with the reason and a way back; bad input goes back with the
+    message."""
+    messages.error(request, message)
+    page = _page_again(request, back)
+    if page is not None:
+        page.status_code = status
+        return page
+    if status == 400:
+        return redirect(back)
+    template = "403.html" if status == 403 else "409.html"  # the message above says why
+    return render(request, template, {"back": back}, status=status)
+
+
+def _page_again(request, back):
+    """`back` rendered for this request as a GET, with the POST kept as `request.kept`; None
+    when `back` is no page of this site that answers a GET with a page."""
+    address = urlsplit(back)
+    try:
+        match = resolve(address.path)
+    except Resolver404:
+        return None
+    again = copy.copy(request)
+    again.method, again.path, again.path_info = "GET", address.path, address.path
+    again.GET, again.POST = QueryDict(address.query), QueryDict()
+    again.kept, again.resolver_match = Kept(request.path, request.POST), match
+    try:
+        answer = match.func(again, *match.args, **match.kwargs)
+    except (PermissionDenied, Http404):  # a page this user may not see
+        return None
+    if hasattr(answer, "render") and not answer.is_rendered:
+        answer.render()
+    if answer.status_code != 200 or answer.streaming:
+        return None
+    return answer
+
+
+class Kept:
+    """What a refused form had typed: its `action` and the posted values."""
+
+    def __init__(self, action, data):
+        self.action, self.data = action, data
+
+    def value(self, action, name):
+        return self.data.get(name, "") if action == self.action else ""
+
+    def values(self, action, name):
+        return self.data.getlist(name) if action == self.action else []
 
 
 def action_view(service, form_class=None, *, subject, load, back):
@@ -106,7 +166,7 @@ def _label(name, form, subject):
 
 def page_not_found(request, exception):
     """handler404: under /api/, an address no route matches answers as the API's own 404
-    does (JSON with `detail`), not with the HTML page; elsewhere Django's page."""
+    does (JSON with `detail`), not with the HTML page; elsewhere templates/404.html."""
     if request.path.startswith("/api/"):
         from rest_framework.exceptions import NotFound  # DRF's wording, translated by DRF
 

@@ -5,6 +5,8 @@ from zezhou_heat import env
 
 from .base import *  # noqa: F403
 
-DEBUG = env.get_bool("DEBUG", True)
+# Off, as in production: users get the product's error pages, and WhiteNoise serves the
+# static files collected by `make run`. A developer opts in with DEBUG=1.
+DEBUG = env.get_bool("DEBUG", False)
 SECRET_KEY = env.get_str("SECRET_KEY", "insecure-local-only-key-never-used-in-production")
 DEMO_ACCOUNTS_ENABLED = True
