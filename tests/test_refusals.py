@@ -393,7 +393,8 @@ def test_the_confirmation_names_the_subject(client, users):
     client.force_login(users(P.DEPUTY_COMMANDER))
     answer = client.post(f"/response/{response.pk}/approve/")
     incident = response.incident
-    assert done(answer) == [f"启动应急响应：#{incident.pk} 南村镇 管道或设施严重损坏 Ⅱ级响应"]
+    assert done(answer) == [f"启动应急响应：#{incident.pk} 南村镇：经副指挥长批准，启动Ⅱ级响应；"
+                            f"已通知{response.notices.count()}个单位"]
 
 
 def test_a_refusal_confirms_nothing(client, users):

@@ -1,9 +1,9 @@
 """What a page action did, in words: the confirmation shown after it.
 
 Every service appends its timeline event last (DESIGN.md), and `append_event` records each
-event's words (its label and its sentence) here while a page action collects them; the page action shows the last as its
-confirmation. So every page action confirms what it did without code of its own, and the
-words are the timeline's. The floor: imports nothing of the project."""
+event's words (its label and its sentence) here while a page action collects them; the page
+action shows the last as its confirmation. So every page action confirms what it did without
+code of its own, and the words are the timeline's. The floor: imports nothing of the project."""
 
 from contextlib import contextmanager
 from contextvars import ContextVar
