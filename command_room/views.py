@@ -12,6 +12,8 @@ from early_warnings import selectors as warning_selectors
 from response import selectors as response_selectors
 from zezhou_heat.permissions import VIEW_INCIDENTS
 
+WALL_ROWS = 7  # incident rows that fit a 1080-px wall under the totals; the rest are counted
+
 
 @login_required
 def home(request):
@@ -27,6 +29,22 @@ def command_room(request):
     if not request.user.has_perm(VIEW_INCIDENTS):
         raise PermissionDenied(_("The command room shows incidents; your positions do not."))
     return _live_page(request, None, _("Command room"))
+
+
+@login_required
+def wall(request):
+    """The command room for a 1920×1080 wall screen read from across the room: no site menu,
+    no scrolling; the totals, the most urgent incidents, the rest folded into a count."""
+    if not request.user.has_perm(VIEW_INCIDENTS):
+        raise PermissionDenied(_("The command room shows incidents; your positions do not."))
+    context = command_room_state(request.user)
+    context.update(title=_("Command room"), back=request.path,
+                   heartbeat_seconds=settings.LIVE_HEARTBEAT_SECONDS,
+                   shown=context["incidents"][:WALL_ROWS],
+                   folded=context["incidents"][WALL_ROWS:])
+    template = ("command_room/_wall_panels.html" if request.GET.get("panels")
+                else "command_room/wall.html")
+    return render(request, template, context)
 
 
 @login_required
