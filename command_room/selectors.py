@@ -37,7 +37,7 @@ from timeline.selectors import latest_seq
 WARNING_ORDER = [WarningLevel.MAJOR, WarningLevel.LARGER, WarningLevel.GENERAL]
 LEVEL_ORDER = [ResponseLevel.LEVEL_I, ResponseLevel.LEVEL_II, ResponseLevel.LEVEL_III]
 INCIDENT_FIELDS = ["pk", "is_drill", "grade", "scenario", "place", "households_affected",
-                   "reported_at", "township__name"]
+                   "reported_at", "township__short_name", "township__name"]
 GROUPS_SHOWN = 10  # responses whose task groups the command room details; the rest counted
 OVERDUE_NAMES_SHOWN = 5  # then "and others": the count says how many
 # A notice clock that still asks its unit to acknowledge: neither met nor cancelled.
@@ -80,9 +80,10 @@ def _incidents(user, units):
     grades, scenarios = _labels(Grade), _labels(Scenario)
     rows = list(incidents.order_by("-reported_at").values(*INCIDENT_FIELDS))
     for row in rows:
+        short_name, name = row.pop("township__short_name"), row.pop("township__name")
         row.update(since=timezone.localtime(row["reported_at"]).isoformat(),
                    grade_label=grades[row["grade"]], scenario_label=scenarios[row["scenario"]],
-                   township=row.pop("township__name"), response=None, report_clocks=[],
+                   township=short_name or name, response=None, report_clocks=[],
                    notices_total=0, notices_acknowledged=0, notice_clock=None,
                    notices_overdue=0, overdue_count=0, has_overdue=False)
     return rows

@@ -15,7 +15,7 @@
   function tick() {
     var now = Date.now();
     document.querySelectorAll("[data-since]").forEach(function (item) {
-      item.textContent = format.replace("%(elapsed)s",
+      item.textContent = format.replace("{elapsed}",
         elapsed(now - new Date(item.dataset.since).getTime()));
     });
   }
