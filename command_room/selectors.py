@@ -60,14 +60,14 @@ def command_room(user, units=None):
     _add_notices(by_pk)
     incidents.sort(key=_urgency)
     warnings = sorted(in_effect(), key=_warning_rank)
-    groups, pending_units = _task_groups(incidents, units)
+    groups, groups_folded, units_pending = _task_groups(incidents, units)
     return {
         "seq": seq,
         "incidents": incidents,
         "warnings": warnings,
-        "groups": groups[:GROUPS_SHOWN],
-        "groups_folded": len(groups[GROUPS_SHOWN:]),
-        "totals": _totals(incidents, warnings, pending_units),
+        "groups": groups,
+        "groups_folded": groups_folded,
+        "totals": _totals(incidents, warnings, units_pending),
         "on_duty": [s for s in shifts_on_duty() if s.unit.kind == UnitKind.OFFICE],
     }
 
@@ -161,7 +161,7 @@ def _warning_rank(warning):
     return WARNING_ORDER.index(warning.level), -warning.issued_at.timestamp()
 
 
-def _totals(incidents, warnings, pending_units):
+def _totals(incidents, warnings, units_pending):
     """The wall's strip: active incidents by response level, households without heat,
     overdue clocks, units yet to acknowledge a notice, warnings in effect."""
     by_level = dict.fromkeys([*LEVEL_ORDER, ""], 0)
@@ -175,53 +175,56 @@ def _totals(incidents, warnings, pending_units):
                      for level, count in by_level.items()],
         "households": sum(row["households_affected"] for row in incidents),
         "overdue_clocks": sum(row["overdue_count"] for row in incidents),
-        "units_pending": len(pending_units),
+        "units_pending": units_pending,
         "warnings": len(warnings),
     }
 
 
 def _task_groups(incidents, units):
-    """For each running response, most urgent incident first, its task groups with their
-    units, how many of the units noticed have acknowledged, and how many checklist items
-    are done; and the units that have a notice still to acknowledge."""
+    """The running responses' task groups, most urgent incident first: for the first
+    GROUPS_SHOWN responses each group with its units, how many of the units noticed have
+    acknowledged and how many checklist items are done; how many responses more; and how
+    many units have a notice still to acknowledge."""
     responses = [row["response"] for row in incidents
                  if row["response"] and row["response"]["state"] in RUNNING_STATES]
     response_ids = [r["pk"] for r in responses]
+    groups, by_incident = _group_definitions(), {row["pk"]: row for row in incidents}
     chosen = defaultdict(list)
     for response_id, group_id in Response.task_groups.through.objects.filter(
             response__in=response_ids).values_list("response_id", "taskgroup_id"):
-        chosen[response_id].append(group_id)
+        chosen[response_id].append(groups[group_id])
+    wanted = set(units) if units is not None else None
+    detailed = []
+    for response in responses:
+        involved = sorted((g for g in chosen[response["pk"]]
+                           if wanted is None or wanted & g["unit_ids"]), key=lambda g: g["order"])
+        if involved:
+            detailed.append((response, involved))
+    shown = detailed[:GROUPS_SHOWN]
+    shown_ids = [response["pk"] for response, _ in shown]
     acknowledged = defaultdict(dict)
-    for response_id, unit_id, done in Notice.objects.filter(response__in=response_ids).annotate(
+    for response_id, unit_id, done in Notice.objects.filter(response__in=shown_ids).annotate(
             done=Q(acknowledged_at__isnull=False)).order_by().values_list(
             "response_id", "unit_id", "done"):
         acknowledged[response_id][unit_id] = done
     checklist = {(c["response_id"], c["task_group_id"]): c for c in ChecklistItem.objects.filter(
-        response__in=response_ids, task_group__isnull=False).values(
+        response__in=shown_ids, task_group__isnull=False).values(
         "response_id", "task_group_id").annotate(
         items=Count("pk"), done=Count("pk", filter=Q(status=ChecklistStatus.DONE))).order_by()}
-    groups = _group_definitions()
-    by_incident = {row["pk"]: row for row in incidents}
-    wanted = set(units) if units is not None else None
     result = []
-    for response in responses:
+    for response, involved in shown:
         noticed = acknowledged[response["pk"]]
         rows = []
-        for group in sorted((groups[g] for g in chosen[response["pk"]]),
-                            key=lambda g: g["order"]):
-            if wanted is not None and not wanted & group["unit_ids"]:
-                continue
+        for group in involved:
             members = [u for u in group["unit_ids"] if u in noticed]
             items = checklist.get((response["pk"], group["pk"]), {"items": 0, "done": 0})
             rows.append({"group": group, "noticed": len(members),
                          "acknowledged": sum(noticed[u] for u in members),
                          "done": items["done"], "items": items["items"]})
-        if rows:
-            result.append({"response": response, "incident": by_incident[response["incident_id"]],
-                           "groups": rows})
-    pending = {unit for noticed in acknowledged.values()
-               for unit, done in noticed.items() if not done}
-    return result, pending
+        result.append({"response": response, "incident": by_incident[response["incident_id"]],
+                       "groups": rows})
+    pending = Notice.objects.filter(response__in=response_ids, acknowledged_at__isnull=True)
+    return result, len(detailed) - len(shown), pending.values("unit").distinct().count()
 
 
 def _group_definitions():
