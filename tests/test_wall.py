@@ -72,8 +72,11 @@ def test_the_board_reads_with_the_same_queries_at_10_and_30_incidents(client, ma
 
 def test_the_wall_counts_what_it_shows_and_folds_the_least_urgent(client, make_user):
     duty, commander = make_user(PositionCode.DUTY_OFFICER), make_user(PositionCode.COMMANDER)
+    Unit.objects.filter(code="zjj").update(short_name="<i>县住建局</i>")  # names are data
     incidents = bad_day(duty, commander, 20)
     client.force_login(duty)
+    room = client.get("/command/?panels=1").content.decode()
+    assert "&lt;i&gt;县住建局&lt;/i&gt;" in room and "<i>县住建局" not in room
     wall = client.get("/command/wall/").content.decode()
     assert 'class="topbar' not in wall and 'name="language"' not in wall  # a kiosk
     assert wall.count("data-incident=") == 7 and 'data-folded="13"' in wall
@@ -83,8 +86,9 @@ def test_the_wall_counts_what_it_shows_and_folds_the_least_urgent(client, make_u
     totals = expected_totals()
     for key, value in totals.items():
         assert f'data-total="{key}"><span class="total-value">{value}<' in wall, key
-    room = client.get("/command/").content.decode()
-    assert 'href="/command/wall/"' in room
+    assert 'href="/command/wall/"' in client.get("/command/").content.decode()
+    client.force_login(make_user(PositionCode.ADMINISTRATOR))
+    assert client.get("/command/wall/").status_code == 403
 
 
 def expected_totals():
@@ -216,21 +220,24 @@ def test_the_wall_holds_twenty_incidents_and_22_overdue_units(browser, redis_url
 def test_the_command_room_table_fits_its_panel_with_22_overdue_units(browser, live_server,
                                                                     make_user):
     duty, commander = make_user(PositionCode.DUTY_OFFICER), make_user(PositionCode.COMMANDER)
+    liaison = make_user(PositionCode.UNIT_LIAISON, unit_code="gaj")
     bad_day(duty, commander, 5)
-    context, page = logged_in(browser, live_server, duty)
-    try:
-        page.set_viewport_size(WALL)
-        page.goto(f"{live_server.url}/command/")
-        overdue = page.locator("#room-incidents .overdue-units").first
-        expect(overdue).to_contain_text("22个单位超时未确认")
-        fits = page.locator("#room-incidents").evaluate(
-            "panel => panel.querySelector('table').scrollWidth <= panel.clientWidth")
-        assert fits
-        layout = page.evaluate(LAYOUT)
-        assert layout["wide"] == [] and layout["scrollWidth"] <= layout["vw"], layout
-        header = page.locator("#room-incidents th").nth(3)  # 事件类型 reads across, not down
-        assert header.bounding_box()["width"] > 3 * header.evaluate(
-            "e => parseFloat(getComputedStyle(e).fontSize)")
-        page.screenshot(path="var/command-room-zh.png", full_page=True)
-    finally:
-        context.close()
+    for user, path, shot in [(duty, "/command/", "command-room-zh"),
+                             (liaison, "/command/unit/", "unit-dashboard-zh")]:
+        context, page = logged_in(browser, live_server, user)
+        try:
+            page.set_viewport_size(WALL)
+            page.goto(f"{live_server.url}{path}")
+            overdue = page.locator("#room-incidents .overdue-units").first
+            expect(overdue).to_contain_text("22个单位超时未确认")
+            fits = page.locator("#room-incidents").evaluate(
+                "panel => panel.querySelector('table').scrollWidth <= panel.clientWidth")
+            assert fits, path
+            layout = page.evaluate(LAYOUT)
+            assert layout["wide"] == [] and layout["scrollWidth"] <= layout["vw"], layout
+            header = page.locator("#room-incidents th").nth(3)  # 事件类型 reads across
+            assert header.bounding_box()["width"] > 3 * header.evaluate(
+                "e => parseFloat(getComputedStyle(e).fontSize)")
+            page.screenshot(path=f"var/{shot}.png", full_page=True)
+        finally:
+            context.close()
