@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from command_room.selectors import command_room as command_room_state
@@ -42,9 +43,9 @@ def wall(request):
                    heartbeat_seconds=settings.LIVE_HEARTBEAT_SECONDS,
                    shown=context["incidents"][:WALL_ROWS],
                    folded=context["incidents"][WALL_ROWS:])
-    template = ("command_room/_wall_panels.html" if request.GET.get("panels")
-                else "command_room/wall.html")
-    return render(request, template, context)
+    if request.GET.get("panels"):
+        return _panels("command_room/_wall_panels.html", context)
+    return render(request, "command_room/wall.html", context)
 
 
 @login_required
@@ -64,8 +65,18 @@ def _live_page(request, units, title):
                    notices=(list(response_selectors.notices_pending_for(request.user))
                             if narrowed else None),
                    back=request.path, heartbeat_seconds=settings.LIVE_HEARTBEAT_SECONDS)
-    template = "command_room/_panels.html" if request.GET.get("panels") else "command_room/live.html"
-    return render(request, template, context)
+    if request.GET.get("panels"):
+        # A unit dashboard's panels hold forms (the notices to acknowledge): they need the
+        # request for the CSRF token.
+        return _panels("command_room/_panels.html", context, request if narrowed else None)
+    return render(request, "command_room/live.html", context)
+
+
+def _panels(template, context, request=None):
+    """Panels without the request, so without the context processors' per-user bits
+    (unread notifications and the like): what they show depends on the audience, the
+    language and the sequence number alone, as a shared render per event would need."""
+    return HttpResponse(render_to_string(template, context, request))
 
 
 @login_required
