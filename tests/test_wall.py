@@ -219,6 +219,8 @@ def test_the_wall_holds_twenty_incidents_and_22_overdue_units(browser, redis_url
 @pytest.mark.django_db(transaction=True)
 def test_the_command_room_table_fits_its_panel_with_22_overdue_units(browser, live_server,
                                                                     make_user):
+    """At 1920×1080 the table fits its panel and its headers read across; at 390 px each
+    incident is a block and nothing is wider than the phone."""
     duty, commander = make_user(PositionCode.DUTY_OFFICER), make_user(PositionCode.COMMANDER)
     liaison = make_user(PositionCode.UNIT_LIAISON, unit_code="gaj")
     bad_day(duty, commander, 5)
@@ -239,5 +241,8 @@ def test_the_command_room_table_fits_its_panel_with_22_overdue_units(browser, li
             assert header.bounding_box()["width"] > 3 * header.evaluate(
                 "e => parseFloat(getComputedStyle(e).fontSize)")
             page.screenshot(path=f"var/{shot}.png", full_page=True)
+            page.set_viewport_size({"width": 390, "height": 844})  # a leader's phone
+            layout = page.evaluate(LAYOUT)
+            assert layout["wide"] == [] and layout["scrollWidth"] <= layout["vw"], layout
         finally:
             context.close()
