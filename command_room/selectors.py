@@ -4,7 +4,8 @@ The board is read as rows and aggregates (`values()`, `Count`, `Min`), never as 
 instances per notice, deadline or checklist item, so its cost grows with what it shows and
 its query count stays the same whatever the number of incidents. What it returns depends
 only on the audience (what the user may see, and the units of a unit dashboard), the
-language and the timeline's latest sequence number: nothing else of the user is in it, so
+language and the timeline's latest sequence number (and, for who is on duty, the hour):
+nothing else of the user is in it, and elapsed times and countdowns are the browser's, so
 one render can serve every screen of the same audience.
 """
 
@@ -164,14 +165,14 @@ def _warning_rank(warning):
 def _totals(incidents, warnings, units_pending):
     """The wall's strip: active incidents by response level, households without heat,
     overdue clocks, units yet to acknowledge a notice, warnings in effect."""
-    by_level = dict.fromkeys([*LEVEL_ORDER, ""], 0)
+    by_level, labels = dict.fromkeys([*LEVEL_ORDER, ""], 0), _labels(ResponseLevel)
     for row in incidents:
         response = row["response"]
         running = response and response["state"] in RUNNING_STATES
         by_level[response["level"] if running else ""] += 1
     return {
         "incidents": len(incidents),
-        "by_level": [(level, _labels(ResponseLevel).get(level), count)
+        "by_level": [(level, labels.get(level), count)
                      for level, count in by_level.items()],
         "households": sum(row["households_affected"] for row in incidents),
         "overdue_clocks": sum(row["overdue_count"] for row in incidents),
