@@ -135,7 +135,7 @@ def _add_notices(by_pk):
     # Only the names a line can show: the first few of each incident, in the plan's order.
     first_overdue = notices.filter(OVERDUE_NOTICE).annotate(rank=Window(
         RowNumber(), partition_by=F("response__incident_id"), order_by=F("unit__order").asc()))
-    separator, and_others = pgettext("list separator", ", "), _("%(names)s and others")
+    separator, and_others = pgettext("between names on the board", ", "), _("%(names)s and others")
     names = defaultdict(list)
     for incident_id, short_name, name in first_overdue.filter(
             rank__lte=OVERDUE_NAMES_SHOWN).order_by("rank").values_list(

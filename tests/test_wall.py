@@ -3,8 +3,10 @@ Level Ⅰ response whose 22 notices all went unacknowledged. The board is read w
 number of queries whatever the number of incidents; the wall fits 1920×1080 without scrolling,
 in large type, and counts what it cannot show."""
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -89,6 +91,19 @@ def test_the_wall_counts_what_it_shows_and_folds_the_least_urgent(client, make_u
     assert 'href="/command/wall/"' in client.get("/command/").content.decode()
     client.force_login(make_user(PositionCode.ADMINISTRATOR))
     assert client.get("/command/wall/").status_code == 403
+
+
+def test_the_wall_carries_every_label_live_js_reads(client, make_user):
+    """The wall is a page of its own (no base.html), so nothing else gives it the words
+    live.js writes: a label live.js reads and the wall lacks would show as "undefined"."""
+    script = (Path(__file__).parent.parent / "static/js/live.js").read_text()
+    read = re.findall(r"labels\.label(\w+)", script) + [
+        state.capitalize() for state in re.findall(r'setStatus\("(\w+)"\)', script)]
+    wanted = {re.sub(r"(?<!^)([A-Z])", r"-\1", name).lower() for name in read}
+    client.force_login(make_user(PositionCode.DUTY_OFFICER))
+    wall = client.get("/command/wall/").content.decode()
+    assert {name for name in wanted if f"data-label-{name}=" not in wall} == set()
+    assert len(wanted) >= 6  # the reading above found them
 
 
 def expected_totals():
