@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from command_room.selectors import command_room
 from directory.choices import PositionCode
 from directory.models import Unit
 from incidents.clocks import sweep_deadlines
@@ -85,6 +86,8 @@ def test_the_wall_counts_what_it_shows_and_folds_the_least_urgent(client, make_u
     assert wall.index(f'data-incident="{incidents[0].pk}"') < wall.index(
         f'data-incident="{incidents[1].pk}"')  # Level Ⅰ first
     assert "22个单位超时未确认" in wall and "等" in wall
+    first = command_room(duty)["incidents"][0]  # rows read as attributes in Python too
+    assert (first.pk, first.response.level, first.notices_overdue) == (incidents[0].pk, "I", 22)
     totals = expected_totals()
     for key, value in totals.items():
         assert f'data-total="{key}"><span class="total-value">{value}<' in wall, key
