@@ -1,20 +1,63 @@
-"""What the command room and the unit dashboard show: one read of every app's state."""
+"""What the command room, the wall and the unit dashboard show: one read of every app's state.
 
-from django.db.models import Prefetch
+The board is read as rows and aggregates (`values()`, `Count`, `Min`), never as model
+instances per notice, deadline or checklist item, so its cost grows with what it shows and
+its query count stays the same whatever the number of incidents. What it returns depends
+only on the audience (what the user may see, and the units of a unit dashboard), the
+language and the timeline's latest sequence number (and, for who is on duty, the hour):
+nothing else of the user is in it, and elapsed times and countdowns are the browser's, so
+one render can serve every screen of the same audience.
+"""
+
+from collections import defaultdict
+
+from django.db.models import Count, F, Min, Q, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from directory.choices import UnitKind
+from directory.models import TaskGroup
 from directory.selectors import shifts_on_duty
 from early_warnings.choices import WarningLevel
 from early_warnings.selectors import in_effect
-from incidents.choices import DeadlineKind
+from incidents.choices import DeadlineKind, Grade, Scenario
 from incidents.models import Deadline
 from incidents.selectors import incidents_visible_to
-from response.choices import OPEN_STATES, RUNNING_STATES, ChecklistStatus, ResponseLevel
-from response.models import Response
+from response.choices import (
+    OPEN_STATES,
+    RUNNING_STATES,
+    ChecklistStatus,
+    ResponseLevel,
+    ResponseState,
+)
+from response.models import ChecklistItem, Notice, Response
 from timeline.selectors import latest_seq
 
 WARNING_ORDER = [WarningLevel.MAJOR, WarningLevel.LARGER, WarningLevel.GENERAL]
 LEVEL_ORDER = [ResponseLevel.LEVEL_I, ResponseLevel.LEVEL_II, ResponseLevel.LEVEL_III]
+INCIDENT_FIELDS = ["pk", "is_drill", "grade", "scenario", "place", "households_affected",
+                   "reported_at", "township__short_name", "township__name"]
+GROUPS_SHOWN = 10  # responses whose task groups the command room details; the rest counted
+OVERDUE_NAMES_SHOWN = 5  # then "and others": the count says how many
+# A notice clock that still asks its unit to acknowledge: neither met nor cancelled.
+UNSETTLED_NOTICE = Q(acknowledged_at__isnull=True, deadline__met_at__isnull=True,
+                     deadline__cancelled_at__isnull=True)
+OVERDUE_NOTICE = UNSETTLED_NOTICE & Q(deadline__overdue_at__isnull=False)
+RUNNING_NOTICE = UNSETTLED_NOTICE & Q(deadline__overdue_at__isnull=True,
+                                      deadline__failed_at__isnull=True)
+
+
+class Row(dict):
+    """A row of the board: a dict (what templates read fastest) whose keys also read as
+    attributes (`row.pk`, `row.response.level`) for Python code."""
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
 
 
 def command_room(user, units=None):
@@ -22,44 +65,108 @@ def command_room(user, units=None):
     those units (a member unit's dashboard). `seq` is read first: the state below is at
     least as new as it, so a browser that resumes from it misses nothing."""
     seq = latest_seq()
-    incidents = incidents_visible_to(user).in_progress()
-    if units is not None:
-        incidents = incidents.filter(responses__notices__unit__in=units).distinct()
-    incidents = list(incidents.order_by("-reported_at").prefetch_related(
-        Prefetch("deadlines", to_attr="clocks", queryset=Deadline.objects
-            .unsettled().select_related("inquiry", "notice__unit").order_by("due_at")),
-        Prefetch("responses", to_attr="live_responses", queryset=Response.objects.filter(
-            state__in=OPEN_STATES).prefetch_related("notices").order_by("-pk"))))
-    for incident in incidents:
-        _summarise_clocks(incident)
+    incidents = _incidents(user, units)
+    by_pk = {row["pk"]: row for row in incidents}
+    _add_responses(by_pk)
+    _add_report_clocks(by_pk)
+    _add_notices(by_pk)
     incidents.sort(key=_urgency)
+    warnings = sorted(in_effect(), key=_warning_rank)
+    groups, groups_folded, units_pending = _task_groups(incidents, units)
     return {
         "seq": seq,
         "incidents": incidents,
-        "warnings": sorted(in_effect(), key=_warning_rank),
-        "groups": _task_groups([i.pk for i in incidents], units),
+        "warnings": warnings,
+        "groups": groups,
+        "groups_folded": groups_folded,
+        "totals": _totals(incidents, warnings, units_pending),
         "on_duty": [s for s in shifts_on_duty() if s.unit.kind == UnitKind.OFFICE],
     }
 
 
-def _summarise_clocks(incident):
-    """The report and inquiry clocks one by one; the notices as one line: how many were
-    acknowledged, the next to fall due, and the units already overdue."""
-    incident.response = incident.live_responses[0] if incident.live_responses else None
-    pending = [d for d in incident.clocks if d.kind == DeadlineKind.NOTICE_ACK]
-    incident.report_clocks = [d for d in incident.clocks if d.kind != DeadlineKind.NOTICE_ACK]
-    notices = incident.response.notices.all() if incident.response else []
-    incident.notices_total = len(notices)
-    incident.notices_acknowledged = sum(n.acknowledged_at is not None for n in notices)
-    incident.notice_clock = next((d for d in pending if not d.overdue_at), None)
-    incident.notices_overdue = [d.notice.unit for d in pending if d.overdue_at]
+def _incidents(user, units):
+    incidents = incidents_visible_to(user).in_progress()
+    if units is not None:
+        incidents = incidents.filter(pk__in=Notice.objects.filter(unit__in=units).values(
+            "response__incident"))
+    grades, scenarios = _labels(Grade), _labels(Scenario)
+    rows = [Row(row) for row in incidents.order_by("-reported_at").values(*INCIDENT_FIELDS)]
+    for row in rows:
+        short_name, name = row.pop("township__short_name"), row.pop("township__name")
+        row.update(since=timezone.localtime(row["reported_at"]).isoformat(),
+                   grade_label=grades[row["grade"]], scenario_label=scenarios[row["scenario"]],
+                   township=short_name or name, response=None, report_clocks=[],
+                   notices_total=0, notices_acknowledged=0, notice_clock=None,
+                   notices_overdue=0, overdue_count=0, has_overdue=False)
+    return rows
 
 
-def _urgency(incident):
+def _add_responses(by_pk):
+    """Each incident's open response (one at a time; the newest if ever more)."""
+    levels, states = _labels(ResponseLevel), _labels(ResponseState)
+    responses = Response.objects.filter(incident__in=list(by_pk), state__in=OPEN_STATES)
+    for response in responses.order_by("pk").values("pk", "incident_id", "level", "state"):
+        response = Row(response)
+        response.update(level_label=levels[response["level"]],
+                        state_label=states[response["state"]])
+        by_pk[response["incident_id"]]["response"] = response
+
+
+def _add_report_clocks(by_pk):
+    """The written-report and inquiry clocks still asking for something, one by one."""
+    clocks = Deadline.objects.unsettled().filter(incident__in=list(by_pk)).exclude(
+        kind=DeadlineKind.NOTICE_ACK).order_by("due_at").values(
+        "incident_id", "kind", "due_at", "overdue_at", "failed_at")
+    for clock in map(Row, clocks):
+        row = by_pk[clock.pop("incident_id")]
+        clock["state"] = ("overdue" if clock["overdue_at"] else
+                          "failed" if clock["failed_at"] else "running")
+        row["report_clocks"].append(clock)
+        if clock["overdue_at"]:
+            row["overdue_count"] += 1
+            row["has_overdue"] = True
+
+
+def _add_notices(by_pk):
+    """The open response's notices as one line: how many were acknowledged, the next to
+    fall due, and the units already overdue (names in the plan's order)."""
+    notices = Notice.objects.filter(response__incident__in=list(by_pk),
+                                    response__state__in=OPEN_STATES)
+    counts = notices.values("response__incident_id").annotate(
+        total=Count("pk"), acknowledged=Count("pk", filter=Q(acknowledged_at__isnull=False)),
+        overdue=Count("pk", filter=OVERDUE_NOTICE),
+        next_due=Min("deadline__due_at", filter=RUNNING_NOTICE)).order_by()
+    for count in counts:
+        row = by_pk[count["response__incident_id"]]
+        row["notices_total"], row["notices_acknowledged"] = count["total"], count["acknowledged"]
+        row["notices_overdue"] = count["overdue"]
+        row["overdue_count"] += count["overdue"]
+        row["has_overdue"] |= count["overdue"] > 0
+        if count["next_due"]:
+            row["notice_clock"] = Row(state="running", due_at=count["next_due"])
+    # Only the names a line can show: the first few of each incident, in the plan's order.
+    first_overdue = notices.filter(OVERDUE_NOTICE).annotate(rank=Window(
+        RowNumber(), partition_by=F("response__incident_id"), order_by=F("unit__order").asc()))
+    separator, and_others = pgettext("between names on the board", ", "), _("%(names)s and others")
+    names = defaultdict(list)
+    for incident_id, short_name, name in first_overdue.filter(
+            rank__lte=OVERDUE_NAMES_SHOWN).order_by("rank").values_list(
+            "response__incident_id", "unit__short_name", "unit__name"):
+        names[incident_id].append(short_name or name)
+    for incident_id, shown in names.items():
+        row = by_pk[incident_id]
+        count, line = row["notices_overdue"], separator.join(shown)
+        row["overdue_units"] = ngettext(
+            "%(count)s unit overdue to acknowledge", "%(count)s units overdue to acknowledge",
+            count) % {"count": count}
+        row["overdue_names"] = and_others % {"names": line} if count > len(shown) else line
+
+
+def _urgency(row):
     """Overdue clocks first, then the higher response level, then the newest."""
-    level = incident.response.level if incident.response else ""
+    level = row["response"]["level"] if row["response"] else ""
     level_rank = LEVEL_ORDER.index(level) if level in LEVEL_ORDER else len(LEVEL_ORDER)
-    return not incident.has_overdue, level_rank, -incident.reported_at.timestamp()
+    return not row["has_overdue"], level_rank, -row["reported_at"].timestamp()
 
 
 def _warning_rank(warning):
@@ -67,30 +174,93 @@ def _warning_rank(warning):
     return WARNING_ORDER.index(warning.level), -warning.issued_at.timestamp()
 
 
-def _task_groups(incident_ids, units):
-    """For each active response, its task groups with their units, how many of the units
-    noticed have acknowledged, and how many checklist items are done."""
-    responses = Response.objects.filter(
-        incident__in=incident_ids, state__in=RUNNING_STATES).select_related(
-        "incident__township").prefetch_related(
-        "task_groups__lead_unit", "task_groups__member_units", "notices", "checklist")
-    result = []
+def _totals(incidents, warnings, units_pending):
+    """The wall's strip: active incidents by response level, households without heat,
+    overdue clocks, units yet to acknowledge a notice, warnings in effect."""
+    by_level, labels = dict.fromkeys([*LEVEL_ORDER, ""], 0), _labels(ResponseLevel)
+    for row in incidents:
+        response = row["response"]
+        running = response and response["state"] in RUNNING_STATES
+        by_level[response["level"] if running else ""] += 1
+    return {
+        "incidents": len(incidents),
+        "by_level": [(level, labels.get(level), count)
+                     for level, count in by_level.items()],
+        "households": sum(row["households_affected"] for row in incidents),
+        "overdue_clocks": sum(row["overdue_count"] for row in incidents),
+        "units_pending": units_pending,
+        "warnings": len(warnings),
+    }
+
+
+def _task_groups(incidents, units):
+    """The running responses' task groups, most urgent incident first: for the first
+    GROUPS_SHOWN responses each group with its units, how many of the units noticed have
+    acknowledged and how many checklist items are done; how many responses more; and how
+    many units have a notice still to acknowledge."""
+    responses = [row["response"] for row in incidents
+                 if row["response"] and row["response"]["state"] in RUNNING_STATES]
+    response_ids = [r["pk"] for r in responses]
+    groups, by_incident = _group_definitions(), {row["pk"]: row for row in incidents}
+    chosen = defaultdict(list)
+    for response_id, group_id in Response.task_groups.through.objects.filter(
+            response__in=response_ids).values_list("response_id", "taskgroup_id"):
+        chosen[response_id].append(groups[group_id])
+    wanted = set(units) if units is not None else None
+    detailed = []
     for response in responses:
-        acknowledged = {n.unit_id: n.acknowledged_at is not None for n in response.notices.all()}
+        involved = sorted((g for g in chosen[response["pk"]]
+                           if wanted is None or wanted & g["unit_ids"]), key=lambda g: g["order"])
+        if involved:
+            detailed.append((response, involved))
+    shown = detailed[:GROUPS_SHOWN]
+    shown_ids = [response["pk"] for response, _ in shown]
+    acknowledged = defaultdict(dict)
+    for response_id, unit_id, done in Notice.objects.filter(response__in=shown_ids).annotate(
+            done=Q(acknowledged_at__isnull=False)).order_by().values_list(
+            "response_id", "unit_id", "done"):
+        acknowledged[response_id][unit_id] = done
+    checklist = {(c["response_id"], c["task_group_id"]): c for c in ChecklistItem.objects.filter(
+        response__in=shown_ids, task_group__isnull=False).values(
+        "response_id", "task_group_id").annotate(
+        items=Count("pk"), done=Count("pk", filter=Q(status=ChecklistStatus.DONE))).order_by()}
+    result = []
+    for response, involved in shown:
+        noticed = acknowledged[response["pk"]]
         rows = []
-        for group in response.task_groups.all():
-            members = [group.lead_unit, *[u for u in group.member_units.all()
-                                          if u.pk != group.lead_unit_id]]
-            if units is not None and not {u.pk for u in members} & set(units):
-                continue
-            noticed = [u for u in members if u.pk in acknowledged]
-            items = [i for i in response.checklist.all() if i.task_group_id == group.pk]
-            rows.append({
-                "group": group, "units": members,
-                "acknowledged": sum(acknowledged[u.pk] for u in noticed),
-                "noticed": len(noticed),
-                "done": sum(i.status == ChecklistStatus.DONE for i in items), "items": len(items),
-            })
-        if rows:
-            result.append({"response": response, "groups": rows})
-    return result
+        for group in involved:
+            members = [u for u in group["unit_ids"] if u in noticed]
+            items = checklist.get((response["pk"], group["pk"]), {"items": 0, "done": 0})
+            rows.append({"group": group, "noticed": len(members),
+                         "acknowledged": sum(noticed[u] for u in members),
+                         "done": items["done"], "items": items["items"]})
+        result.append({"response": response, "incident": by_incident[response["incident_id"]],
+                       "groups": rows})
+    pending = Notice.objects.filter(response__in=response_ids, acknowledged_at__isnull=True)
+    return result, len(detailed) - len(shown), pending.values("unit").distinct().count()
+
+
+def _group_definitions():
+    """The task groups of the plan with their units (lead first) as one line of names."""
+    groups = {}
+    for group in TaskGroup.objects.values("pk", "name", "order", "lead_unit_id",
+                                          "lead_unit__short_name", "lead_unit__name"):
+        lead, short_name, name = (group.pop(key) for key in (
+            "lead_unit_id", "lead_unit__short_name", "lead_unit__name"))
+        groups[group["pk"]] = dict(group, unit_ids=[lead], names=[short_name or name])
+    for group_id, unit_id, short_name, name in TaskGroup.member_units.through.objects.order_by(
+            "unit__order").values_list("taskgroup_id", "unit_id", "unit__short_name",
+                                       "unit__name"):
+        group = groups[group_id]
+        if unit_id not in group["unit_ids"]:
+            group["unit_ids"].append(unit_id)
+            group["names"].append(short_name or name)
+    for group in groups.values():
+        group["units"] = "、".join(group.pop("names"))
+        group["unit_ids"] = frozenset(group["unit_ids"])
+    return groups
+
+
+def _labels(choices):
+    """{value: label} in the current language, translated once per read, not once per row."""
+    return {value: str(label) for value, label in choices.choices}

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,6 +22,8 @@ from early_warnings import selectors as warning_selectors
 from response import authority as response_authority
 from response import selectors as response_selectors
 from zezhou_heat.permissions import VIEW_INCIDENTS
+
+WALL_ROWS = 7  # incident rows that fit a 1080-px wall under the totals; the rest are counted
 
 
 @login_required
@@ -40,6 +43,22 @@ def command_room(request):
 
 
 @login_required
+def wall(request):
+    """The command room for a 1920×1080 wall screen read from across the room: no site menu,
+    no scrolling; the totals, the most urgent incidents, the rest folded into a count."""
+    if not request.user.has_perm(VIEW_INCIDENTS):
+        raise PermissionDenied(_("The command room shows incidents; your positions do not."))
+    context = command_room_state(request.user)
+    context.update(title=_("Command room"), back=request.path,
+                   heartbeat_seconds=settings.LIVE_HEARTBEAT_SECONDS,
+                   shown=context["incidents"][:WALL_ROWS],
+                   folded=context["incidents"][WALL_ROWS:])
+    if request.GET.get("panels"):
+        return _panels("command_room/_wall_panels.html", context)
+    return render(request, "command_room/wall.html", context)
+
+
+@login_required
 def unit_dashboard(request):
     """The same live view, narrowed to what concerns the user's member units."""
     units = held_units(request.user, PositionCode.UNIT_LIAISON)
@@ -56,8 +75,18 @@ def _live_page(request, units, title):
                    notices=(list(response_selectors.notices_pending_for(request.user))
                             if narrowed else None),
                    back=request.path, heartbeat_seconds=settings.LIVE_HEARTBEAT_SECONDS)
-    template = "command_room/_panels.html" if request.GET.get("panels") else "command_room/live.html"
-    return render(request, template, context)
+    if request.GET.get("panels"):
+        # A unit dashboard's panels hold forms (the notices to acknowledge): they need the
+        # request for the CSRF token.
+        return _panels("command_room/_panels.html", context, request if narrowed else None)
+    return render(request, "command_room/live.html", context)
+
+
+def _panels(template, context, request=None):
+    """Panels without the request, so without the context processors' per-user bits
+    (unread notifications and the like): what they show depends on the audience, the
+    language and the sequence number alone, as a shared render per event would need."""
+    return HttpResponse(render_to_string(template, context, request))
 
 
 @login_required
