@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -17,15 +17,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from command_room.audience import WARNING, Audience
-from command_room.selectors import LEVEL_ORDER
-from command_room.selectors import command_room as command_room_state
+from command_room.selectors import LEVEL_ORDER, WARNING_ORDER
 from directory.choices import PositionCode
 from directory.models import Unit
 from directory.selectors import held_units
-from early_warnings.selectors import PUBLIC_EVENT_KINDS
+from early_warnings.selectors import PUBLIC_EVENT_KINDS, in_effect
 from incidents.choices import DeadlineKind, ResponseLevel
-from response.choices import RUNNING_STATES
+from incidents.models import Deadline
+from incidents.selectors import incidents_visible_to
+from response.choices import OPEN_STATES, RUNNING_STATES, ChecklistStatus
+from response.models import Response
 from timeline.models import Event
+from timeline.selectors import latest_seq
 from zezhou_heat.permissions import VIEW_ALL_INCIDENTS
 
 LATEST_EVENTS = 15
@@ -97,13 +100,79 @@ class SituationBrief:
 
 
 def situation_brief(user):
-    state = command_room_state(user)
+    state = brief_state(user)
     incidents, as_of = state["incidents"], timezone.now()
     return SituationBrief(
         as_of=as_of, seq=state["seq"], scope=scope_of(user),
         totals=brief_totals(state), incidents=incidents, groups=state["groups"],
         warnings=state["warnings"], overdue=overdue_of(incidents, as_of),
         events=latest_events(user, state["seq"]))
+
+
+def brief_state(user):
+    """The command room's state for a brief: the same incidents as the wall (in progress,
+    visible to the reader, most urgent first), read whole, as model instances (every late
+    unit by name, every task group, casualties): a brief is read when one is produced, not
+    at every event, so it does not need the wall's lean rows (command_room.selectors)."""
+    seq = latest_seq()
+    incidents = list(incidents_visible_to(user).in_progress().select_related("township")
+                     .order_by("-reported_at").prefetch_related(
+        Prefetch("deadlines", to_attr="clocks", queryset=Deadline.objects.unsettled()
+                 .select_related("inquiry", "unit").order_by("due_at")),
+        Prefetch("responses", to_attr="live_responses", queryset=Response.objects.filter(
+            state__in=OPEN_STATES).prefetch_related("notices__unit").order_by("-pk"))))
+    for incident in incidents:
+        _summarise_clocks(incident)
+    incidents.sort(key=_urgency)
+    return {"seq": seq, "incidents": incidents, "groups": _task_groups(incidents),
+            "warnings": sorted(in_effect(), key=lambda w: (
+                WARNING_ORDER.index(w.level), -w.issued_at.timestamp()))}
+
+
+def _summarise_clocks(incident):
+    incident.response = incident.live_responses[0] if incident.live_responses else None
+    pending = [d for d in incident.clocks if d.kind == DeadlineKind.NOTICE_ACK]
+    incident.report_clocks = [d for d in incident.clocks if d.kind != DeadlineKind.NOTICE_ACK]
+    notices = incident.response.notices.all() if incident.response else []
+    incident.notices_total = len(notices)
+    incident.notices_acknowledged = sum(n.acknowledged_at is not None for n in notices)
+    incident.notices_overdue = [d.unit for d in pending if d.overdue_at and d.unit]
+    incident.has_overdue = bool(incident.notices_overdue) or any(
+        d.overdue_at for d in incident.report_clocks)
+
+
+def _urgency(incident):
+    """As on the wall: overdue clocks first, then the higher response level, the newest."""
+    level = incident.response.level if incident.response else ""
+    level_rank = LEVEL_ORDER.index(level) if level in LEVEL_ORDER else len(LEVEL_ORDER)
+    return not incident.has_overdue, level_rank, -incident.reported_at.timestamp()
+
+
+def _task_groups(incidents):
+    """Every running response's task groups: their units, how many of the units noticed
+    have acknowledged, how many checklist items are done."""
+    responses = Response.objects.filter(
+        incident__in=[i.pk for i in incidents], state__in=RUNNING_STATES).select_related(
+        "incident__township").prefetch_related(
+        "task_groups__lead_unit", "task_groups__member_units", "notices", "checklist")
+    result = []
+    for response in responses:
+        acknowledged = {n.unit_id: n.acknowledged_at is not None for n in response.notices.all()}
+        rows = []
+        for group in response.task_groups.all():
+            members = [group.lead_unit, *[u for u in group.member_units.all()
+                                          if u.pk != group.lead_unit_id]]
+            noticed = [u for u in members if u.pk in acknowledged]
+            items = [i for i in response.checklist.all() if i.task_group_id == group.pk]
+            rows.append({
+                "group": group, "units": members,
+                "acknowledged": sum(acknowledged[u.pk] for u in noticed),
+                "noticed": len(noticed),
+                "done": sum(i.status == ChecklistStatus.DONE for i in items), "items": len(items),
+            })
+        if rows:
+            result.append({"response": response, "groups": rows})
+    return result
 
 
 def brief_totals(state):

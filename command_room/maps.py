@@ -9,9 +9,9 @@ from django.urls import reverse
 
 from directory.selectors import township_map
 from early_warnings.selectors import in_effect
-from incidents.choices import IncidentStatus
+from incidents.choices import IncidentStatus, Scenario
 from incidents.selectors import incidents_visible_to
-from response.choices import RUNNING_STATES
+from response.choices import RUNNING_STATES, ResponseLevel
 from response.models import Response
 from zezhou_heat.permissions import VIEW_WARNINGS
 
@@ -61,14 +61,15 @@ def _township(township):
 
 
 def _incident(incident, townships):
-    township = _today(incident.township, townships)
+    """`incident`: an Incident with `.response`, or a row of the command room's board."""
+    township = _today(townships[incident.township_id], townships)
     response = getattr(incident, "response", None)
     running = response is not None and response.state in RUNNING_STATES
     return {
         "id": incident.pk,
         "township": township.code,
         "level": response.level if running else "",
-        "label": _incident_label(incident, response if running else None),
+        "label": _incident_label(incident, township, response if running else None),
         "url": reverse("incidents:detail", args=[incident.pk]),
         "drill": incident.is_drill,
     }
@@ -83,10 +84,10 @@ def _today(township, townships):
     return township
 
 
-def _incident_label(incident, response):
-    parts = [f"#{incident.pk}", incident.township.short_name, incident.get_scenario_display()]
+def _incident_label(incident, township, response):
+    parts = [f"#{incident.pk}", township.short_name, Scenario(incident.scenario).label]
     if response is not None:
-        parts.append(str(response.get_level_display()))
+        parts.append(ResponseLevel(response.level).label)
     return " ".join(str(part) for part in parts)
 
 

@@ -38,7 +38,7 @@ from timeline.selectors import latest_seq
 WARNING_ORDER = [WarningLevel.MAJOR, WarningLevel.LARGER, WarningLevel.GENERAL]
 LEVEL_ORDER = [ResponseLevel.LEVEL_I, ResponseLevel.LEVEL_II, ResponseLevel.LEVEL_III]
 INCIDENT_FIELDS = ["pk", "is_drill", "grade", "scenario", "place", "households_affected",
-                   "reported_at", "township__short_name", "township__name"]
+                   "reported_at", "township_id", "township__short_name", "township__name"]
 GROUPS_SHOWN = 10  # responses whose task groups the command room details; the rest counted
 OVERDUE_NAMES_SHOWN = 5  # then "and others": the count says how many
 # A notice clock that still asks its unit to acknowledge: neither met nor cancelled.

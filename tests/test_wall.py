@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 from playwright.sync_api import expect
 
 from command_room.selectors import command_room
@@ -25,6 +25,7 @@ from response.models import Notice, Response
 from tests.conftest import logged_in
 from tests.incident_helpers import report_incident
 from tests.live_helpers import asgi_server, use_channel_layer
+from zezhou_heat import figures
 
 WALL = {"width": 1920, "height": 1080}
 # Levels of the responses started on the bad day's incidents, most urgent first; the rest
@@ -109,8 +110,14 @@ def test_the_wall_carries_every_label_live_js_reads(client, make_user):
     assert len(wanted) >= 6  # the reading above found them
 
 
+def figure_in_chinese(value):
+    with translation.override("zh-hans"):
+        return figures.amount(value)
+
+
 def expected_totals():
-    """The wall's totals, counted here from the database by other means."""
+    """The wall's totals, counted here from the database by other means, as the Chinese
+    wall shows them (households "2.1万", as every figure)."""
     from incidents.models import Incident
 
     active = Incident.objects.exclude(status="closed")
@@ -120,7 +127,7 @@ def expected_totals():
     return {
         "level-I": levels.count("I"), "level-II": levels.count("II"),
         "level-III": levels.count("III"), "level-none": levels.count("none"),
-        "households": sum(i.households_affected for i in active),
+        "households": figure_in_chinese(sum(i.households_affected for i in active)),
         "overdue-clocks": Deadline.objects.overdue().count(),
         "units-pending": Notice.objects.filter(
             acknowledged_at__isnull=True, response__state__in=RUNNING_STATES).values(
@@ -162,7 +169,7 @@ def check_wall_layout(page, incident_count):
     layout = page.evaluate(LAYOUT)
     assert layout["wide"] == [], layout["wide"]
     assert layout["scrollWidth"] <= layout["vw"] and layout["scrollHeight"] <= layout["vh"], layout
-    rows = page.locator("[data-incident]")
+    rows = page.locator(".wall-row[data-incident]")
     for row in range(rows.count()):
         box = rows.nth(row).bounding_box()
         assert box["y"] >= 0 and box["y"] + box["height"] <= WALL["height"], box

@@ -14,12 +14,12 @@ register = template.Library()
 
 @register.inclusion_tag("command_room/_county_map.html", takes_context=True)
 def county_map(context, incidents=None, warnings=None, variant="page"):
-    """`variant`: "page" (zoom and drag) or "wall" (fixed, larger labels)."""
-    user = context["request"].user
+    """`variant`: "page" (zoom and drag) or "wall" (fixed, larger labels). Given the incidents
+    and warnings, it needs no request (the wall's panels are rendered without one)."""
     if incidents is None:
-        incidents = active_incidents(user)
+        incidents = active_incidents(context["request"].user)
     if warnings is None:
-        warnings = warnings_in_effect(user)
+        warnings = warnings_in_effect(context["request"].user)
     data = map_data(incidents, warnings)
     return {"map": data, "map_json": json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False),
             "variant": variant}
