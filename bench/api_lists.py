@@ -49,6 +49,11 @@ TARGET_RATIO = 0.6
 WARMUP_REQUESTS = 5
 
 
+LISTS = [("incidents", "/api/incidents/", "/bench-floor/incidents/"),
+         ("responses", "/api/responses/", "/bench-floor/responses/"),
+         ("warnings", "/api/warnings/", "/bench-floor/warnings/")]
+
+
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--incidents", type=int, default=200, help="incidents (default 200)")
@@ -58,6 +63,10 @@ def parse_args():
                         help="seconds of requests per list, floor and endpoint (default 10)")
     parser.add_argument("--block", type=int, default=10,
                         help="requests per block before switching side (default 10)")
+    parser.add_argument("--lists", nargs="+", choices=[name for name, _, _ in LISTS],
+                        default=[name for name, _, _ in LISTS], help="which lists (default all)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure the database of the previous run as it is (no seeding)")
     return parser.parse_args()
 
 
@@ -380,30 +389,31 @@ def queries_per_request(client, url):
     return len(queries)
 
 
-LISTS = [("incidents", "/api/incidents/", "/bench-floor/incidents/"),
-         ("responses", "/api/responses/", "/bench-floor/responses/"),
-         ("warnings", "/api/warnings/", "/bench-floor/warnings/")]
-
-
 def main():
     args = parse_args()
     configure_environment()
     sys.path.insert(0, str(ROOT))
-    recreate_database(os.environ["DATABASE_URL"])
+    if not args.reuse:
+        recreate_database(os.environ["DATABASE_URL"])
     setup_django()
     from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.db import connection
     from django.test import Client
 
     started = time.monotonic()
-    duty = seed(args.incidents, args.warnings)
+    duty = (get_user_model().objects.get(username="bench-duty_officer-1") if args.reuse
+            else seed(args.incidents, args.warnings))
     seeded = time.monotonic() - started
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # the statistics autovacuum would have gathered by then
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(duty)
     cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
     small = max(1, args.limit // 5)
     queries = {name: (queries_per_request(client, f"{url}?limit={small}"),
                       queries_per_request(client, f"{url}?limit={args.limit}"))
-               for name, url, _ in LISTS}
+               for name, url, _ in LISTS if name in args.lists}
 
     port = free_port()
     server = start_uvicorn(port)
@@ -411,7 +421,7 @@ def main():
     try:
         results = {name: measure(port, server.pid, cookie, f"{url}?limit={args.limit}",
                                  f"{floor}?limit={args.limit}", args.seconds, args.block)
-                   for name, url, floor in LISTS}
+                   for name, url, floor in LISTS if name in args.lists}
     finally:
         server.terminate()
         server.wait(timeout=10)
