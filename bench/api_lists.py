@@ -100,11 +100,12 @@ def _page(request, rows):
 
 
 def _visible_incidents(user):
-    """The bench's reader sees the whole county, as the duty office does."""
+    """The bench's reader sees the whole county, as the duty office does; the floor checks
+    the permissions the endpoint checks (the first check loads them: three queries)."""
     from incidents.models import Incident
-    from zezhou_heat.permissions import VIEW_ALL_INCIDENTS
+    from zezhou_heat.permissions import VIEW_ALL_INCIDENTS, VIEW_INCIDENTS
 
-    assert user.has_perm(VIEW_ALL_INCIDENTS)
+    assert user.has_perm(VIEW_INCIDENTS) and user.has_perm(VIEW_ALL_INCIDENTS)
     return Incident.objects.all()
 
 
@@ -137,10 +138,13 @@ def responses_floor(request):
 
 
 def warnings_floor(request):
+    """Every warning (a county reader's view), its townships' codes aggregated."""
     from django.contrib.postgres.aggregates import ArrayAgg
 
     from early_warnings.models import EarlyWarning
+    from zezhou_heat.permissions import VIEW_ALL_INCIDENTS, VIEW_WARNINGS
 
+    assert request.user.has_perm(VIEW_WARNINGS) and request.user.has_perm(VIEW_ALL_INCIDENTS)
     rows = EarlyWarning.objects.order_by("-pk").values(
         *WARNING_COLUMNS, township_codes=ArrayAgg("townships__code", default=[]))
     return _page(request, rows)

@@ -167,6 +167,7 @@ _STORED_AS_SHOWN = (serializers.CharField, serializers.IntegerField, serializers
 # field otherwise; a SerializerMethodField receives the row (and no context: the plan's
 # fields belong to an instance of their own).
 class RowSerializer(ModelSerializer):
+    attached = ()  # keys the view adds to each row after the query (a many-to-many's codes)
 
     def to_representation(self, row):
         shown = {}
@@ -178,7 +179,8 @@ class RowSerializer(ModelSerializer):
     @classmethod
     def columns(cls):
         """The keys a row needs: give them to values()."""
-        return [source for _, source, _ in cls._plan() if source != "*"]
+        return [source for _, source, _ in cls._plan()
+                if source != "*" and source not in cls.attached]
 
     @classmethod
     def _plan(cls):
