@@ -97,8 +97,9 @@ class IncidentListSerializer(RowSerializer):
     """An incident in a list: the detail's own fields, and instead of its deadlines and
     reports what a list shows of them, the next running clock and whether one is overdue."""
 
-    township = serializers.CharField(source="township__code")
-    reporter_unit = serializers.CharField(source="reporter_unit__code", allow_null=True)
+    township = serializers.CharField(source="township__code", read_only=True)
+    reporter_unit = serializers.CharField(source="reporter_unit__code", read_only=True,
+                                          allow_null=True)
     occurred_at = CountyDateTimeField()
     reported_at = CountyDateTimeField()
     heating_stopped_at = CountyDateTimeField(allow_null=True)
@@ -107,7 +108,7 @@ class IncidentListSerializer(RowSerializer):
     next_due_at = CountyDateTimeField(
         allow_null=True, help_text="When the next running clock falls due; null when none runs")
     has_overdue = serializers.BooleanField(
-        help_text="A clock is overdue: neither met nor cancelled")
+        read_only=True, help_text="A clock is overdue: neither met nor cancelled")
 
     class Meta:
         model = Incident

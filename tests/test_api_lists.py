@@ -19,6 +19,7 @@ from tests.api_schema_helpers import assert_documented, served_schema, wsgi_clie
 from tests.incident_helpers import report_incident
 from tests.warning_helpers import complete_draft
 
+
 @pytest.fixture
 def api(db):
     with wsgi_client() as client:

@@ -167,7 +167,9 @@ _STORED_AS_SHOWN = (serializers.CharField, serializers.IntegerField, serializers
 # field otherwise; a SerializerMethodField receives the row (and no context: the plan's
 # fields belong to an instance of their own).
 class RowSerializer(ModelSerializer):
-    attached = ()  # keys the view adds to each row after the query (a many-to-many's codes)
+    # Keys the view adds to each row after the query, from one query for the whole page (a
+    # many-to-many's codes, counts): not columns of values().
+    attached = ()
 
     def to_representation(self, row):
         shown = {}
