@@ -4,12 +4,18 @@ It seeds --incidents incidents through the services, as the pages would write th
 report; for most a written report, continuation reports, an upper-level inquiry; a Level Ⅲ
 response for every other one, with its notices and checklist, some notices acknowledged;
 then one sweep marks what fell overdue), and --warnings early warnings (drafts, submitted,
-issued). Then one Uvicorn process serves the project, on loopback, with a URLconf of this
-module's own that adds one floor view per list: a plain `values()` of the same rows and
-columns (and the same page count) as JSON, through the same middleware and session, with no
-DRF. One client in this process sends keep-alive requests, one at a time, alternating blocks
-of --block requests to the floor and to the endpoint for --seconds per list, and reads
-Uvicorn's CPU time (user + system, /proc/<pid>/stat) around each block.
+issued), and runs ANALYZE (the statistics autovacuum would have gathered by then). Then one
+Uvicorn process serves the project, on loopback, with a URLconf of this module's own that adds
+one floor view per list: after the same permission checks, a plain `values()` of the same rows
+(a county reader's: all of them), in the same order, with the same page count, as JSON through
+Django's JsonResponse, no DRF, the same middleware and session. Its columns are the model's own
+columns the list shows, the related codes, and aggregates in the same query standing for what
+the list gathers from other tables: incidents the next running clock (Min) and the overdue
+clocks (Count), responses the notices not acknowledged (Count; not the task groups and
+checklist counts the list also gives), warnings the townships' codes (ArrayAgg). One client in
+this process sends keep-alive requests, one at a time, alternating blocks of --block requests
+to the floor and to the endpoint for --seconds per list and side, and reads Uvicorn's CPU time
+(user + system, /proc/<pid>/stat) around each block.
 
 Printed per list: requests/s, server CPU per request (ms), body size, queries per request
 (counted in this process through Django's test client, at the page size and at a fifth of it)
@@ -26,6 +32,9 @@ shared Redis: the live push uses a channel prefix of its own and Celery a queue 
 
     .venv/bin/python bench/api_lists.py [--incidents 200] [--warnings 40] [--limit 50]
                                         [--seconds 10] [--block 10]
+                                        [--lists incidents responses warnings] [--reuse]
+
+--reuse measures the database the previous run left, without seeding it again.
 """
 
 import argparse
