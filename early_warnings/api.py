@@ -12,6 +12,7 @@ from early_warnings.serializers import (
     LiftSerializer,
     ReportUpSerializer,
     UpdateSerializer,
+    WarningListSerializer,
     WarningSerializer,
 )
 from zezhou_heat.api import NoteSerializer, permission, validated
@@ -29,7 +30,21 @@ class WarningViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         """County readers see every warning; anyone else only the issued and lifted ones
         (selectors.visible_to, as the timeline shows them): another one is a 404."""
-        return selectors.visible_to(self.request.user).prefetch_related("revisions")
+        warnings = selectors.visible_to(self.request.user)
+        if self.action == "list":
+            return warnings.prefetch_related(None).values(*WarningListSerializer.columns())
+        return warnings.prefetch_related("revisions")
+
+    def get_serializer_class(self):
+        """A list row is lean (no revisions, no public notice); one warning is read whole."""
+        return WarningListSerializer if self.action == "list" else WarningSerializer
+
+    def list(self, request):
+        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        townships = selectors.township_codes([row["id"] for row in rows])
+        for row in rows:
+            row["townships"] = townships[row["id"]]
+        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
 
     def _reply(self, warning, code=status.HTTP_200_OK):
         return Response(WarningSerializer(self.get_queryset().get(pk=warning.pk)).data,

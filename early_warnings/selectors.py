@@ -39,6 +39,16 @@ def visible_to(user):
     return warnings().filter(state__in=PUBLIC_STATES)
 
 
+def township_codes(warning_ids):
+    """{warning id: its townships' codes, in the plan's order}: one query for a page."""
+    codes = {pk: [] for pk in warning_ids}
+    links = EarlyWarning.townships.through.objects.filter(earlywarning_id__in=warning_ids)
+    for warning_id, code in links.order_by("unit__order", "unit__code").values_list(
+            "earlywarning_id", "unit__code"):
+        codes[warning_id].append(code)
+    return codes
+
+
 def in_effect():
     return warnings().filter(state=WarningState.ISSUED)
 

@@ -5,9 +5,11 @@ from early_warnings.choices import Channel, WarningLevel
 from early_warnings.models import EarlyWarning, WarningRevision
 from early_warnings.notice import public_notice
 from zezhou_heat.api import (
+    CountyDateTimeField,
     HappenedDateTimeField,
     ModelSerializer,
     PlannedDateTimeField,
+    RowSerializer,
     Serializer,
 )
 
@@ -45,7 +47,28 @@ class WarningSerializer(ModelSerializer):
 
     def get_public_notice(self, warning) -> str | None:
         """None for a warning reported up: the upper government issues its notice."""
-        return public_notice(warning)
+        return public_notice(warning, townships=[unit.short_name
+                                                 for unit in warning.townships.all()])
+
+
+class WarningListSerializer(RowSerializer):
+    """A warning in a list: the detail's own fields and townships, without its revisions and
+    public notice (read one warning for those)."""
+
+    townships = serializers.ListField(child=serializers.CharField(), read_only=True,
+                                      help_text="The townships' codes")
+    starts_at = CountyDateTimeField(allow_null=True)
+    ends_at = CountyDateTimeField(allow_null=True)
+    issued_at = CountyDateTimeField(allow_null=True)
+    reported_at = CountyDateTimeField(allow_null=True)
+    lifted_at = CountyDateTimeField(allow_null=True)
+    attached = ("townships",)
+
+    class Meta:
+        model = EarlyWarning
+        fields = [name for name in WarningSerializer.Meta.fields
+                  if name not in ("public_notice", "revisions", "submit")]
+        read_only_fields = fields
 
 
 class UpdateSerializer(Serializer):

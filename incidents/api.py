@@ -10,6 +10,7 @@ from incidents.choices import ReportKind
 from incidents.filters import IncidentFilter
 from incidents.models import Figures, Inquiry
 from incidents.serializers import (
+    IncidentListSerializer,
     IncidentSerializer,
     InquirySerializer,
     NewReportSerializer,
@@ -45,8 +46,15 @@ class IncidentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = IncidentFilter
 
     def get_queryset(self):
-        return selectors.incidents_visible_to(self.request.user).prefetch_related(
-            "deadlines", "reports")
+        incidents = selectors.incidents_visible_to(self.request.user)
+        if self.action == "list":
+            return incidents.values(*IncidentListSerializer.columns())
+        return incidents.prefetch_related("deadlines", "reports")
+
+    def get_serializer_class(self):
+        """A list row is lean (no deadlines, no reports: its next clock and whether one is
+        overdue instead); one incident is read whole."""
+        return IncidentListSerializer if self.action == "list" else IncidentSerializer
 
     def perform_create(self, serializer):
         incident = services.incident_reported(actor=self.request.user,

@@ -299,6 +299,15 @@ class Deadline(models.Model):
                 met_at__isnull=True, overdue_at__isnull=True, cancelled_at__isnull=True,
                 reminded_at__isnull=True),
                 name="deadline_reminder_due"),
+            # An incident's next running clock and whether one is overdue, for each row of
+            # a list (incidents.selectors), without reading the settled clocks of the past.
+            models.Index(fields=["incident", "due_at"], condition=Q(
+                met_at__isnull=True, overdue_at__isnull=True, cancelled_at__isnull=True,
+                failed_at__isnull=True),
+                name="deadline_running_by_incident"),
+            models.Index(fields=["incident"], condition=Q(
+                met_at__isnull=True, overdue_at__isnull=False, cancelled_at__isnull=True),
+                name="deadline_overdue_by_incident"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["incident"], condition=Q(kind="written_report"),

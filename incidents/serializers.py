@@ -8,9 +8,11 @@ from incidents.choices import ReportKind
 from incidents.grading import suggest_response_level
 from incidents.models import Deadline, Figures, Incident, Inquiry, Report, UpwardReport
 from zezhou_heat.api import (
+    CountyDateTimeField,
     HappenedDateTimeField,
     ModelSerializer,
     PlannedDateTimeField,
+    RowSerializer,
     Serializer,
 )
 
@@ -89,6 +91,35 @@ class IncidentSerializer(ModelSerializer):
 
     def validate_reporter_phone(self, value):
         return normalise_phone(value)
+
+
+class IncidentListSerializer(RowSerializer):
+    """An incident in a list: the detail's own fields, and instead of its deadlines and
+    reports what a list shows of them, the next running clock and whether one is overdue."""
+
+    township = serializers.CharField(source="township__code", read_only=True)
+    reporter_unit = serializers.CharField(source="reporter_unit__code", read_only=True,
+                                          allow_null=True)
+    occurred_at = CountyDateTimeField()
+    reported_at = CountyDateTimeField()
+    heating_stopped_at = CountyDateTimeField(allow_null=True)
+    expected_restore_at = CountyDateTimeField(allow_null=True)
+    suggested_level = serializers.SerializerMethodField()
+    next_due_at = CountyDateTimeField(
+        allow_null=True, help_text="When the next running clock falls due; null when none runs")
+    has_overdue = serializers.BooleanField(
+        read_only=True, help_text="A clock is overdue: neither met nor cancelled")
+
+    class Meta:
+        model = Incident
+        fields = [name for name in IncidentSerializer.Meta.fields
+                  if name not in ("deadlines", "reports")] + ["next_due_at", "has_overdue"]
+        read_only_fields = fields
+
+    def get_suggested_level(self, row) -> str:
+        return suggest_response_level(
+            grade=row["grade"], deaths=row["deaths"], serious_injuries=row["serious_injuries"],
+            beyond_township_capacity=row["beyond_township_capacity"]).level
 
 
 class FiguresSerializer(ModelSerializer):

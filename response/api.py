@@ -16,6 +16,7 @@ from response.serializers import (
     LevelChangeRequestSerializer,
     NewResponseSerializer,
     NoticeSerializer,
+    ResponseListSerializer,
     ResponseSerializer,
     SiteHeadquartersSerializer,
 )
@@ -34,7 +35,22 @@ class ResponseViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["incident", "state", "level"]
 
     def get_queryset(self):
+        if self.action == "list":
+            return selectors.responses_listed(self.request.user).values(
+                *ResponseListSerializer.columns())
         return selectors.responses_visible_to(self.request.user)
+
+    def get_serializer_class(self):
+        """A list row is lean (counts instead of notices and checklist); one response is
+        read whole."""
+        return ResponseListSerializer if self.action == "list" else ResponseSerializer
+
+    def list(self, request):
+        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        details = selectors.page_details([row["id"] for row in rows])
+        for row in rows:
+            row.update(details[row["id"]])
+        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
 
     def _reply(self, response, code=status.HTTP_200_OK):
         return ApiResponse(ResponseSerializer(self.get_queryset().get(pk=response.pk)).data,

@@ -1,10 +1,10 @@
-from django.db.models import F, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q
 
 from directory.choices import PositionCode
 from directory.selectors import held_units
 from incidents.selectors import incidents_visible_to
 from response import authority
-from response.choices import ResponseState
+from response.choices import ChecklistStatus, ResponseState
 from response.models import ChecklistItem, Notice, Response
 
 
@@ -17,6 +17,35 @@ def _with_details(responses):
 
 def responses_visible_to(user):
     return _with_details(Response.objects.filter(incident__in=incidents_visible_to(user)))
+
+
+def responses_listed(user):
+    """The responses this user may see, as a list shows them: without their details, which
+    page_details() adds for one page at a time."""
+    return Response.objects.filter(incident__in=incidents_visible_to(user))
+
+
+def page_details(response_ids):
+    """{response id: its task groups' codes (in the plan's order), how many of its notices
+    still wait for an acknowledgement, how many checklist items it has and how many are
+    done}: three queries for a page of responses, whatever its size."""
+    details = {pk: {"task_groups": [], "notices_waiting": 0, "checklist_total": 0,
+                    "checklist_done": 0} for pk in response_ids}
+    links = Response.task_groups.through.objects.filter(response_id__in=response_ids)
+    for response_id, code in links.order_by("taskgroup__order").values_list(
+            "response_id", "taskgroup__code"):
+        details[response_id]["task_groups"].append(code)
+    waiting = Notice.objects.filter(response_id__in=response_ids, acknowledged_at=None,
+                                    deadline__cancelled_at=None)
+    for row in waiting.values("response_id").annotate(count=Count("pk")).order_by():
+        details[row["response_id"]]["notices_waiting"] = row["count"]
+    checklist = ChecklistItem.objects.filter(response_id__in=response_ids).values(
+        "response_id").annotate(total=Count("pk"),
+                                done=Count("pk", filter=Q(status=ChecklistStatus.DONE)))
+    for row in checklist.order_by():
+        details[row["response_id"]].update(checklist_total=row["total"],
+                                           checklist_done=row["done"])
+    return details
 
 
 def responses_of(incident):

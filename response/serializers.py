@@ -4,7 +4,13 @@ from directory.models import TaskGroup
 from incidents.models import Incident
 from response.choices import CONDITIONS, ChecklistStatus, ResponseLevel, StartMode
 from response.models import ChecklistItem, LevelChange, Notice, Response
-from zezhou_heat.api import HappenedDateTimeField, ModelSerializer, Serializer
+from zezhou_heat.api import (
+    CountyDateTimeField,
+    HappenedDateTimeField,
+    ModelSerializer,
+    RowSerializer,
+    Serializer,
+)
 
 
 class LevelChangeSerializer(ModelSerializer):
@@ -47,12 +53,15 @@ class ChecklistUpdateSerializer(Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 
 
-class ResponseSerializer(ModelSerializer):
+def start_mode_field():
     # Declared: DRF drops allow_blank from a read-only model field, so the schema's enum
     # would leave out the "" of a response not started yet.
-    start_mode = serializers.ChoiceField(choices=StartMode.choices, allow_blank=True,
-                                         read_only=True,
-                                         help_text="Empty until the response starts")
+    return serializers.ChoiceField(choices=StartMode.choices, allow_blank=True, read_only=True,
+                                   help_text="Empty until the response starts")
+
+
+class ResponseSerializer(ModelSerializer):
+    start_mode = start_mode_field()
     task_groups = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     level_changes = LevelChangeSerializer(many=True, read_only=True)
     notices = NoticeSerializer(many=True, read_only=True)
@@ -66,6 +75,34 @@ class ResponseSerializer(ModelSerializer):
                   "site_hq_place", "site_hq_at", "handed_over_to", "handed_over_at",
                   "conditions", "ended_by", "ended_at", "task_groups", "level_changes",
                   "notices", "checklist"]
+        read_only_fields = fields
+
+
+class ResponseListSerializer(RowSerializer):
+    """A response in a list: the detail's own fields and task groups, and instead of its
+    level changes, notices and checklist, how many notices wait for an acknowledgement and
+    how far the checklist is."""
+
+    start_mode = start_mode_field()
+    task_groups = serializers.ListField(child=serializers.CharField(), read_only=True,
+                                        help_text="The task groups' codes")
+    proposed_at = CountyDateTimeField(allow_null=True)
+    started_at = CountyDateTimeField(allow_null=True)
+    rejected_at = CountyDateTimeField(allow_null=True)
+    site_hq_at = CountyDateTimeField(allow_null=True)
+    handed_over_at = CountyDateTimeField(allow_null=True)
+    ended_at = CountyDateTimeField(allow_null=True)
+    notices_waiting = serializers.IntegerField(
+        read_only=True, help_text="Notices not acknowledged yet and still waited for")
+    checklist_total = serializers.IntegerField(read_only=True)
+    checklist_done = serializers.IntegerField(read_only=True)
+    attached = ("task_groups", "notices_waiting", "checklist_total", "checklist_done")
+
+    class Meta:
+        model = Response
+        fields = [name for name in ResponseSerializer.Meta.fields
+                  if name not in ("level_changes", "notices", "checklist")] + [
+            "notices_waiting", "checklist_total", "checklist_done"]
         read_only_fields = fields
 
 

@@ -328,7 +328,12 @@ SPECTACULAR_SETTINGS = {
                             "ResponseLevelEnum": "incidents.choices.ResponseLevel",
                             "IncidentStatusEnum": "incidents.choices.IncidentStatus",
                             "ChecklistStatusEnum": "response.choices.ChecklistStatus",
-                            "WarningLevelEnum": "early_warnings.choices.WarningLevel"},
+                            "WarningLevelEnum": "early_warnings.choices.WarningLevel",
+                            # Named here since a list and a detail share them (IncidentList,
+                            # Incident): the names they had with one component each.
+                            "IncidentChannelEnum": "incidents.choices.ReportChannel",
+                            "ResponseStateEnum": "response.choices.ResponseState",
+                            "WarningStateEnum": "early_warnings.choices.WarningState"},
 }
 
 # CAP 1.2 messages (early warnings): who sends them, and the public address of the dashboard.
