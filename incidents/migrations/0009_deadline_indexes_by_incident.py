@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('directory', '0004_county_map'),
-        ('incidents', '0007_deadline_unit'),
+        ('incidents', '0008_final_reported'),
     ]
 
     operations = [
