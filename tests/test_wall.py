@@ -169,13 +169,14 @@ def check_wall_layout(page, incident_count):
     layout = page.evaluate(LAYOUT)
     assert layout["wide"] == [], layout["wide"]
     assert layout["scrollWidth"] <= layout["vw"] and layout["scrollHeight"] <= layout["vh"], layout
-    rows = page.locator(".wall-row[data-incident]")
-    for row in range(rows.count()):
-        box = rows.nth(row).bounding_box()
-        assert box["y"] >= 0 and box["y"] + box["height"] <= WALL["height"], box
-    folded = page.locator("[data-folded]")
-    assert rows.count() + (int(folded.get_attribute("data-folded")) if folded.count() else 0) \
-        == incident_count
+    # Read in one go: the panels may be replaced by a refresh between two reads.
+    rows, folded = page.evaluate("""() => [
+        [...document.querySelectorAll('.wall-row[data-incident]')].map(row => {
+            const box = row.getBoundingClientRect(); return {top: box.top, bottom: box.bottom}; }),
+        Number(document.querySelector('[data-folded]')?.dataset.folded || 0)]""")
+    for box in rows:
+        assert box["top"] >= 0 and box["bottom"] <= WALL["height"], box
+    assert len(rows) + folded == incident_count
     texts = page.locator(".wall-body").evaluate(TEXT)
     assert [t for t in texts if t["size"] < 20] == []
     assert [t for t in texts if t["contrast"] < 4.5] == []
