@@ -45,6 +45,7 @@ import argparse
 import math
 import os
 import random
+import resource
 import signal
 import socket
 import subprocess
@@ -375,6 +376,12 @@ def stop_all(processes):
         process.stop()
 
 
+def children_cpu_seconds():
+    """User + system CPU of the children this process has waited for (the Celery processes)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def wait_for_marks(give_up_at):
     """Until every deadline is marked overdue, or `give_up_at`; then let duplicates show."""
     from django.utils import timezone
@@ -479,6 +486,8 @@ timing:      workers' clocks running {run["startup"]:.1f} s after the start; \
 processes:   clock threads running in {run["clocks"]} of {args.workers} worker processes; \
 {run["alive"]} of {args.workers} alive at the end; live-push failures logged per worker: \
 {", ".join(map(str, run["push_failures"]))}
+cpu:         {run["celery_cpu"]:.1f} s user+system in the workers and beat together (startup included), \
+{run["celery_cpu"] * 1000 / figures["count"]:.1f} ms per deadline (its reminder and overdue mark)
 count:               {figures["count"]}
 marked overdue:      {figures["marked"]}
 missed (not marked): {missed}
@@ -552,6 +561,7 @@ def benchmark(args, run_redis):
             run["alive"] = sum(worker.alive() for worker in workers)
         finally:
             stop_all([*workers, beat])
+        run["celery_cpu"] = children_cpu_seconds()
         run["clocks"] = sum(bool(worker.seen[CLOCK_RUNNING]) for worker in workers)
         run["push_failures"] = [worker.seen[PUSH_FAILED] for worker in workers]
     if args.arrival == "before" and run["startup"] > args.lead:
