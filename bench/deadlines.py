@@ -524,6 +524,8 @@ ARRIVALS = {
 
 def main():
     args = parse_args()
+    # Killed with SIGTERM, unwind (SystemExit) so that the Celery processes are stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     configure_environment()
     run_redis = RunRedis(args.redis)
     os.environ["REDIS_URL"] = run_redis.url
