@@ -28,18 +28,13 @@ def push_committed(sender, event, **kwargs):
 
 
 def push(event):
-    """Send the event's frame to the live views; False when it was not sent."""
-    global _paused_until
+    """Hand the event's frame to the publisher thread; False when pushes are paused. The
+    writer (a request, the clock thread of a worker) never waits for Redis: a dead or hung
+    Redis fails the send in that thread, which logs it once and pauses the pushes."""
     if time.monotonic() < _paused_until:
         return False
-    try:
-        _publisher.run(_send(message_for(frames_of([event])[0])))
-        return True
-    except Exception as error:  # noqa: BLE001 - any failure of the layer: the heartbeat covers it
-        _paused_until = time.monotonic() + settings.LIVE_PUBLISH_PAUSE_SECONDS
-        logger.warning("Live push of event %s failed (%r); pushes pause for %s s",
-                       event.seq, error, settings.LIVE_PUBLISH_PAUSE_SECONDS)
-        return False
+    _publisher.submit(_send(event.seq, message_for(frames_of([event])[0])))
+    return True
 
 
 def message_for(frame):
@@ -55,30 +50,38 @@ def message_for(frame):
     }
 
 
-async def _send(message):
-    layer = get_channel_layer()
-    await asyncio.wait_for(layer.group_send(GROUP, message),
-                           settings.LIVE_PUBLISH_TIMEOUT_MS / 1000)
+async def _send(seq, message):
+    global _paused_until
+    try:
+        await asyncio.wait_for(get_channel_layer().group_send(GROUP, message),
+                               settings.LIVE_PUBLISH_TIMEOUT_MS / 1000)
+    except Exception as error:  # noqa: BLE001 - any failure of the layer: the heartbeat covers it
+        if time.monotonic() >= _paused_until:  # the first failure of an outage, not each send
+            logger.warning("Live push of event %s failed (%r); pushes pause for %s s",
+                           seq, error, settings.LIVE_PUBLISH_PAUSE_SECONDS)
+        _paused_until = time.monotonic() + settings.LIVE_PUBLISH_PAUSE_SECONDS
 
 
 class _PublisherLoop:
     """An event loop in a thread of its own, kept for the life of the process, so that a
-    push from sync code (a request thread, a Celery task) reuses one Redis connection instead
-    of starting a loop and connecting for every event. Started on first use, and again in a
-    forked child (a Celery worker), where the parent's thread does not exist."""
+    push from sync code (a request thread, a Celery task, a clock thread) reuses one Redis
+    connection instead of starting a loop and connecting for every event, and returns at once.
+    Frames go out in the order they were submitted (the layer publishes under a FIFO lock).
+    Started on first use, and again in a forked child, where the parent's thread does not
+    exist."""
 
     def __init__(self):
         self._lock = threading.Lock()
         self._loop = None
         self._pid = None
 
-    def run(self, coroutine):
+    def submit(self, coroutine):
         with self._lock:
             if self._loop is None or self._pid != os.getpid():
                 self._loop, self._pid = asyncio.new_event_loop(), os.getpid()
                 threading.Thread(target=self._loop.run_forever, name="live-push",
                                  daemon=True).start()
-        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
+        asyncio.run_coroutine_threadsafe(coroutine, self._loop)
 
 
 _publisher = _PublisherLoop()

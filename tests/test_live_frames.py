@@ -16,7 +16,7 @@ from early_warnings import services as warning_services
 from response import services as response_services
 from tests.conftest import ALL_POSITIONS
 from tests.incident_helpers import report_incident
-from tests.live_helpers import use_channel_layer
+from tests.live_helpers import use_channel_layer, wait_until
 from tests.warning_helpers import complete_draft
 from timeline.models import Event
 from timeline.services import append_event
@@ -186,7 +186,13 @@ def test_writes_go_on_when_redis_does_not_answer(settings, make_user, caplog):
     second = report_incident(duty)
     assert time.monotonic() - started < 5
     assert Event.objects.filter(incident__in=[first, second]).count() == 2
-    failures = [r for r in caplog.records if r.name == "command_room.push"]
+
+    def failures():  # logged by the push's own thread, which the writes did not wait for
+        return [r for r in caplog.records if r.name == "command_room.push"]
+
+    assert wait_until(failures, 5)
+    time.sleep(0.5)  # the second write's push, if it was tried, has failed by now too
+    failures = failures()
     assert len(failures) == 1  # then pushes pause instead of failing every write
     assert "pause" in failures[0].getMessage()
 
