@@ -110,8 +110,9 @@ class Fanout:
         return [consumer for outboxes in self.audiences.values() for consumer in outboxes]
 
     def add(self, consumer):
+        send = consumer.scope.get("server_send", consumer.base_send)  # see zezhou_heat.asgi
         self.audiences[consumer.audience][consumer] = Outbox(
-            consumer.base_send, random.randrange(settings.LIVE_HEARTBEAT_SECONDS))
+            send, random.randrange(settings.LIVE_HEARTBEAT_SECONDS))
         if not self.tasks:
             self.tasks = (asyncio.create_task(self._receive_pushes()),
                           asyncio.create_task(self._beat()))
