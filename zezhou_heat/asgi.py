@@ -15,7 +15,6 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from zezhou_heat.routing import websocket_urlpatterns  # noqa: E402
 
 
-
 def keeping_server_send(app):
     """The server's own send, kept in the scope as "server_send" for the live push
     (command_room.fanout). Channels' session middleware wraps every send to save the session
