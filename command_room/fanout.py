@@ -6,9 +6,9 @@ not once per socket.
 
 A send is written to its socket at once, in the loop over the sockets, without a task or a
 wait per socket (Outbox); only a socket whose client stopped reading gets a task of its own,
-so one stalled phone never holds up the wall. The same loop tells every socket the latest
-sequence number (the heartbeat), each socket once every LIVE_HEARTBEAT_SECONDS, spread over
-the interval, from one read of the database a second."""
+so one stalled phone never holds up the wall. One task tells every socket the latest
+sequence number (the heartbeat), each socket once every LIVE_HEARTBEAT_SECONDS, the sockets
+spread over the interval, from one read of the database a second."""
 
 import asyncio
 import json
