@@ -1,18 +1,16 @@
 """The live command room's socket: push only, it never writes.
 
-Every message from the channel layer is one timeline event, already serialised once by
-command_room.push; this consumer only decides, per socket, whether its user may see it (if
-not, only the sequence number goes out, so the browser sees no gap). A heartbeat carries
-the latest sequence number, so a browser that missed a push (Redis down, a dropped
-message) notices and fetches the rest from the timeline API. One task per process checks
-the sessions of all its sockets at once and closes those whose session ended or whose user
-was deactivated."""
+A socket that may see the timeline joins this process's fan-out (command_room.fanout),
+which sends it every event its user may see and only the sequence number of the others
+(so the browser sees no gap), and a heartbeat with the latest sequence number, so a browser
+that missed a push (Redis down, a dropped message) notices and fetches the rest from the
+timeline API. One task per process checks the sessions of all its sockets at once and
+closes those whose session ended or whose user was deactivated; another tells them whether
+the push from Redis still arrives (FeedWatch)."""
 
 import asyncio
 import json
 import logging
-import random
-import time
 from importlib import import_module
 
 from channels.consumer import get_handler_name
@@ -24,9 +22,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from command_room.audience import Audience
-from command_room.push import GROUP
+from command_room.fanout import fanout
 from directory import two_factor
-from timeline.selectors import latest_seq as read_latest_seq
 from zezhou_heat.middleware import limits_passed
 from zezhou_heat.permissions import VIEW_TIMELINE
 
@@ -36,8 +33,10 @@ CLOSE_NOT_ALLOWED = 4403
 
 
 class TimelineConsumer(AsyncWebsocketConsumer):
-    joined = False
-    heartbeat = None
+    # No channel of its own: the process's one subscription (command_room.fanout) sends to
+    # every socket, so a push costs no channel-layer message, task or wait per socket.
+    channel_layer_alias = None
+    audience = None
 
     async def dispatch(self, message):
         # Channels' dispatch() closes old database connections first, a thread hop per
@@ -53,8 +52,8 @@ class TimelineConsumer(AsyncWebsocketConsumer):
         if not user.is_authenticated:
             await self.close(code=CLOSE_NOT_SIGNED_IN)
             return
-        self.audience = await database_sync_to_async(_audience_of)(user)
-        if self.audience is None:
+        audience = await database_sync_to_async(_audience_of)(user)
+        if audience is None:
             await self.close(code=CLOSE_NOT_ALLOWED)
             return
         session = self.scope["session"]
@@ -66,103 +65,53 @@ class TimelineConsumer(AsyncWebsocketConsumer):
             return
         self.session_key, self.user_id = session.session_key, user.pk
         await self.accept()
-        await self._join()
-        self.heartbeat = asyncio.create_task(self._beat())
+        self.audience = audience
         open_sockets.add(self)
         if not feed_watch.up:
-            await self.send(text_data=feed_watch.frame())
+            fanout.send(self, feed_watch.frame())
 
     async def disconnect(self, code):
-        open_sockets.discard(self)
-        if self.heartbeat:
-            self.heartbeat.cancel()
-        if self.joined:
-            try:
-                await asyncio.wait_for(self.channel_layer.group_discard(GROUP, self.channel_name),
-                                       settings.LIVE_PUBLISH_TIMEOUT_MS / 1000)
-            except Exception:  # noqa: BLE001 - Redis gone: nothing left to unsubscribe from
-                pass
+        if self.audience is not None:
+            open_sockets.discard(self)
 
     async def receive(self, text_data=None, bytes_data=None):
         """Push only: whatever a browser sends is ignored."""
-
-    async def timeline_event(self, message):
-        visible = self.audience.sees(message["audience"])
-        await self.send(text_data=message["text"] if visible else message["skip"])
-
-    async def _join(self):
-        try:
-            await asyncio.wait_for(self.channel_layer.group_add(GROUP, self.channel_name),
-                                   settings.LIVE_PUBLISH_TIMEOUT_MS / 1000)
-            self.joined = True
-        except Exception as error:  # noqa: BLE001 - the heartbeat keeps the screen true meanwhile
-            logger.warning("Live socket could not join the push group (%r); retrying", error)
-
-    async def _beat(self):
-        """Every LIVE_HEARTBEAT_SECONDS: join the push group if Redis refused it, and tell
-        the browser the latest sequence number."""
-        interval = settings.LIVE_HEARTBEAT_SECONDS
-        await asyncio.sleep(random.uniform(0, interval))  # spread the sockets' beats
-        while True:
-            if not self.joined:
-                await self._join()
-            try:
-                seq = await latest_seq()
-            except Exception:  # the database away for a moment: try at the next beat
-                logger.exception("Live heartbeat could not read the latest event")
-            else:
-                try:
-                    await self.send(text_data=json.dumps({"type": "heartbeat", "seq": seq}))
-                except Exception:  # noqa: BLE001 - the socket is closing; disconnect() follows
-                    return
-            await asyncio.sleep(interval)
 
 
 def _audience_of(user):
     return Audience.of(user) if user.has_perm(VIEW_TIMELINE) else None
 
 
-_latest = {"seq": 0, "read_at": float("-inf")}
-
-
-async def latest_seq():
-    """The latest sequence number, read at most once a second per process, however many
-    sockets ask."""
-    if time.monotonic() - _latest["read_at"] >= 1:
-        _latest["read_at"] = time.monotonic()
-        _latest["seq"] = await database_sync_to_async(read_latest_seq)()
-    return _latest["seq"]
-
-
 class OpenSockets:
-    """This process's open sockets. While there are any, one task checks all their
-    sessions every LIVE_SESSION_CHECK_SECONDS, in one query, and closes the ended ones."""
+    """This process's open sockets, held by command_room.fanout, which sends to them. While
+    there are any, one task checks all their sessions every LIVE_SESSION_CHECK_SECONDS, in
+    one query, and closes the ended ones."""
 
     def __init__(self):
-        self.consumers = set()
         self.checker = None
 
     def add(self, consumer):
-        self.consumers.add(consumer)
+        fanout.add(consumer)
         if self.checker is None or self.checker.done():
             self.checker = asyncio.create_task(self._check_while_open())
-        feed_watch.start(self.consumers)
+        feed_watch.start()
 
     def discard(self, consumer):
-        self.consumers.discard(consumer)
+        fanout.discard(consumer)
 
     async def _check_while_open(self):
-        while self.consumers:
+        while fanout:
             await asyncio.sleep(settings.LIVE_SESSION_CHECK_SECONDS)
-            holders = {(c.session_key, c.user_id) for c in self.consumers}
+            consumers = fanout.consumers()
+            holders = {(c.session_key, c.user_id) for c in consumers}
             try:
                 valid = await database_sync_to_async(sessions_still_valid)(holders)
             except Exception:  # the database away for a moment: check at the next round
                 logger.exception("Live sockets' sessions could not be checked")
                 continue
-            for consumer in list(self.consumers):
+            for consumer in consumers:
                 if (consumer.session_key, consumer.user_id) not in valid:
-                    self.consumers.discard(consumer)
+                    fanout.discard(consumer)
                     await consumer.close(code=CLOSE_NOT_SIGNED_IN)
 
 
@@ -183,16 +132,16 @@ class FeedWatch:
     def frame(self):
         return json.dumps({"type": "feed", "state": "up" if self.up else "down"})
 
-    def start(self, consumers):
+    def start(self):
         if self.task is None or self.task.done():
-            self.task = asyncio.create_task(self._watch(consumers))
+            self.task = asyncio.create_task(self._watch())
 
-    async def _watch(self, consumers):
+    async def _watch(self):
         layer = get_channel_layer()
         channel = listener = None
         self.arrived = asyncio.Event()
         try:
-            while consumers:
+            while fanout:
                 if channel is None:
                     channel = await self._probe_channel(layer)
                     if channel and listener is None:
@@ -201,7 +150,7 @@ class FeedWatch:
                 if up != self.up:
                     self.up = up
                     logger.warning("Live feed from Redis is %s", "up" if up else "down")
-                    await self._tell(consumers)
+                    fanout.send_to_all(self.frame())
                 await asyncio.sleep(settings.LIVE_FEED_CHECK_SECONDS)
         finally:
             if listener:
@@ -233,14 +182,6 @@ class FeedWatch:
         except Exception:  # noqa: BLE001 - refused, timed out, hung: the feed is down
             return False
         return True
-
-    async def _tell(self, consumers):
-        text = self.frame()
-        for consumer in list(consumers):
-            try:
-                await consumer.send(text_data=text)
-            except Exception:  # noqa: BLE001 - the socket is closing; disconnect() follows
-                pass
 
     @staticmethod
     def _timeout():

@@ -191,6 +191,27 @@ def test_pushes_resume_when_a_killed_redis_comes_back(private_redis, settings, m
         ("event", seq) for seq in seqs_of(incident)]
 
 
+def test_a_socket_opened_while_redis_is_down_is_told_so_and_gets_pushes_once_it_is_back(
+        private_redis, settings, make_user):
+    """The process subscribes to the push at its first socket; with Redis down then, it
+    keeps trying, while the socket is open and says the feed is down."""
+    duty = make_user(PositionCode.DUTY_OFFICER)
+    use_channel_layer(settings, private_redis.url)
+    _client, cookie = session_cookie(duty)
+    with asgi_server(private_redis.url, LIVE_FEED_CHECK_SECONDS=1) as server:
+        private_redis.kill()
+        with opened(server, cookie=cookie) as socket:
+            told = frames(socket, 3.0, types=("feed",))
+            private_redis.start()
+            assert wait_until(lambda: subscribed(private_redis.url), 15), server.output()
+            told += frames(socket, 2.0, types=("feed",))
+            incident = report_incident(duty)
+            received = frames(socket, 3.0)
+    assert [frame["state"] for frame in told] == ["down", "up"]
+    assert [(frame["type"], frame["seq"]) for frame in received] == [
+        ("event", seq) for seq in seqs_of(incident)]
+
+
 def login_status(server, username, password, forwarded_for):
     """POST the login form to the running server, as a client writing X-Forwarded-For."""
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
