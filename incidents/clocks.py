@@ -85,8 +85,8 @@ def schedule_fast_path(deadline):
 
 def sweep_deadlines(now=None):
     """Mark every due reminder and every overdue clock, each exactly once. Safe to run from
-    any number of workers at once: rows are claimed with SKIP LOCKED and marked with a
-    conditional update. Returns (reminders, overdue) counts."""
+    any number of workers at once: rows are claimed with SKIP LOCKED and stamped in the same
+    statement (_claim). Returns (reminders, overdue) counts."""
     return _sweep(Deadline.objects.open(), now or timezone.now())
 
 
