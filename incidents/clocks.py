@@ -85,8 +85,8 @@ def schedule_fast_path(deadline):
 
 def sweep_deadlines(now=None):
     """Mark every due reminder and every overdue clock, each exactly once. Safe to run from
-    any number of workers at once: rows are claimed with SKIP LOCKED and marked with a
-    conditional update. Returns (reminders, overdue) counts."""
+    any number of workers at once: rows are claimed with SKIP LOCKED and stamped in the same
+    statement (_claim). Returns (reminders, overdue) counts."""
     return _sweep(Deadline.objects.open(), now or timezone.now())
 
 
@@ -106,21 +106,21 @@ SWEEP_BATCH = 100
 
 
 def _claim_and_mark(queryset, now, *, field, kind):
-    """Claim a batch and mark it. A row that cannot be processed (read, checked or marked)
-    is rolled back alone, logged and set aside (Deadline.failed_at), so it is never tried
-    again and never stops the others."""
+    """Claim a batch and mark it: the stamp first, in the claiming statement, then the events
+    and notifications, in the same transaction. A row that cannot be processed (read, checked
+    or told) loses its stamp, is logged and set aside (Deadline.failed_at), so it is never
+    tried again and never stops the others."""
     marked = 0
     while True:
         with transaction.atomic():
-            claimed = list(queryset.select_for_update(skip_locked=True, of=("self",))
-                           .order_by("due_at").values_list("pk", flat=True)[:SWEEP_BATCH])
+            claimed = _claim(queryset, field)
             if not claimed:
                 return marked
-            deadlines = _load(claimed)
+            deadlines = _load(claimed, field)
             recipients = _recipients(deadlines, now)
             try:  # the usual case: the whole batch at once, in one savepoint
                 with transaction.atomic():
-                    marked += sum(_fire(d, field, kind, recipients) for d in deadlines)
+                    marked += sum(_fire(d, kind, recipients) for d in deadlines)
             except TRANSIENT:
                 raise  # the database, not a row: the whole batch is retried next sweep
             except Exception:
@@ -128,6 +128,26 @@ def _claim_and_mark(queryset, now, *, field, kind):
                 marked += _one_by_one(deadlines, field, kind, recipients)
         if len(claimed) < SWEEP_BATCH:
             return marked
+
+
+def _claim(queryset, field):
+    """Stamp `field` with the time of marking on a batch of the queryset's rows, in one
+    statement, and return their ids. The statement is also the exactly-once claim: rows
+    another transaction holds are skipped (SKIP LOCKED) and a row already stamped no longer
+    matches, so two workers, the beat sweep and the fast path never mark a row twice."""
+    batch = (queryset.select_for_update(skip_locked=True, of=("self",)).order_by("due_at")
+             .values_list("pk")[:SWEEP_BATCH])
+    select, params = batch.query.get_compiler(using=batch.db).as_sql()
+    quote = connection.ops.quote_name
+    table, column = quote(Deadline._meta.db_table), quote(Deadline._meta.get_field(field).column)
+    pk = quote(Deadline._meta.pk.column)
+    marked_at = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH claimed (pk) AS MATERIALIZED ({select}) "
+            f"UPDATE {table} SET {column} = %s WHERE {pk} IN (SELECT pk FROM claimed) "
+            f"RETURNING {pk}", [*params, marked_at])
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 def _recipients(deadlines, now):
@@ -139,21 +159,21 @@ def _recipients(deadlines, now):
 
 
 def _one_by_one(deadlines, field, kind, recipients):
-    """After the batch's savepoint rolled back: each row in a savepoint of its own (two more
-    round trips a row, so only when a batch failed)."""
+    """After the batch's savepoint rolled back (the stamps stay): each row in a savepoint of
+    its own (two more round trips a row, so only when a batch failed)."""
     marked = 0
     for deadline in deadlines:
         try:
             with transaction.atomic():
-                marked += _fire(deadline, field, kind, recipients)
+                marked += _fire(deadline, kind, recipients)
         except TRANSIENT:
             raise
         except Exception as error:  # isolate the row, whatever went wrong with it
-            _set_aside(deadline.pk, error)
+            _set_aside(deadline.pk, error, field)
     return marked
 
 
-def _load(claimed):
+def _load(claimed, field):
     """The claimed rows with what marking them needs, in one query; one by one only if
     that query fails, so that a row that cannot be read is set aside alone."""
     rows = Deadline.objects.select_related("incident__township", "inquiry", "unit").order_by(
@@ -174,7 +194,7 @@ def _load(claimed):
         except TRANSIENT:
             raise
         except Exception as error:
-            _set_aside(pk, error)
+            _set_aside(pk, error, field)
     return loaded
 
 
@@ -187,14 +207,11 @@ class UnprocessableDeadline(Exception):
     """A clock the sweep will not fire: its times cannot have been meant."""
 
 
-def _fire(deadline, field, kind, recipients):
+def _fire(deadline, kind, recipients):
+    """The event and notifications of a clock already stamped by _claim."""
     if deadline.due_at < earliest():  # started from a time nobody can have meant
         raise UnprocessableDeadline(
             f"due at {deadline.due_at.isoformat()}, before {earliest().date().isoformat()}")
-    marked_at = timezone.now()  # when it was marked, not when the sweep began
-    if not _mark(deadline, marked_at, field):
-        return 0
-    setattr(deadline, field, marked_at)
     new = {"kind": deadline.kind, "due_at": local_time(deadline.due_at)}
     if deadline.unit:
         new["unit"] = str(deadline.unit)
@@ -203,17 +220,14 @@ def _fire(deadline, field, kind, recipients):
     return 1
 
 
-def _set_aside(pk, error):
-    """Log a row the sweep could not process and mark it so that it is not tried again."""
+def _set_aside(pk, error, field):
+    """Log a row the sweep could not process and mark it so that it is not tried again; the
+    stamp _claim gave it is taken back, as no event says it was marked."""
     logger.error("Deadline %s set aside: it could not be processed (%s: %s)", pk,
                  type(error).__name__, error, exc_info=error)
     Deadline.objects.filter(pk=pk, failed_at__isnull=True).update(
-        failed_at=timezone.now(), failure=f"{type(error).__name__}: {error}"[:300])
-
-
-def _mark(deadline, now, field):
-    still_open = Deadline.objects.open().filter(pk=deadline.pk, **{f"{field}__isnull": True})
-    return still_open.update(**{field: now}) == 1
+        failed_at=timezone.now(), failure=f"{type(error).__name__}: {error}"[:300],
+        **{field: None})
 
 
 def deadline_checked(deadline_id):

@@ -253,6 +253,19 @@ def test_the_sweep_marks_an_overdue_clock_once_and_tells_the_people_on_call(duty
     assert not Event.objects.filter(kind="deadline.reminder").exists()  # overdue, no reminder
 
 
+def test_a_clock_is_marked_overdue_at_the_moment_it_is_marked(duty):
+    """The overdue time measures lateness: it is when the sweep marked the clock (before its
+    event was written), neither when the clock fell due nor the time the sweep was asked for."""
+    now = timezone.now()
+    incident = report_incident(duty, reported_at=now - timedelta(minutes=31),
+                               occurred_at=now - timedelta(minutes=40))
+    before = timezone.now()
+    assert clocks.sweep_deadlines(now + timedelta(hours=1)) == (0, 1)
+    clock = Deadline.objects.get(incident=incident)
+    overdue = Event.objects.get(kind="deadline.overdue", incident=incident)
+    assert clock.due_at < before <= clock.overdue_at <= overdue.occurred_at
+
+
 def test_a_reminder_fires_once_ten_minutes_before(duty):
     now = timezone.now()
     incident = report_incident(duty, reported_at=now - timedelta(minutes=21),
