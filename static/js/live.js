@@ -214,7 +214,10 @@
 
   function refreshPanels() {
     panelTimer = null;
-    fetch(labels.panelsUrl, {credentials: "same-origin"}).then(function (response) {
+    // The seq applied lets the server answer from its render for that event, shared by every
+    // screen of the same audience; a page of data-parts re-fetches itself as it is.
+    var url = labels.parts === undefined ? labels.panelsUrl + "&seq=" + lastSeq : labels.panelsUrl;
+    fetch(url, {credentials: "same-origin"}).then(function (response) {
       if (response.redirected || response.status === 403) { window.location.reload(); }
       if (!response.ok) { throw new Error(response.status); }
       return response.text();
