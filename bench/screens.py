@@ -58,6 +58,7 @@ from live_push import (  # noqa: E402
     Uvicorn,
     configure_environment,
     cpu_seconds,
+    file_continuation_report,
     paced,
     raise_open_files_limit,
     recreate_database,
@@ -167,26 +168,13 @@ def seed(count):
 
 def write_events(actor, rate, duration):
     """Continuation reports on the incidents in turn; {seq: commit time}."""
-    from django.db import transaction
-
-    from incidents import services
     from incidents.models import Incident
-    from timeline.models import Event
-    from timeline.selectors import latest_seq
 
     incidents = list(Incident.objects.order_by("pk"))
     committed_at = {}
     for n in paced(rate, duration):
-        incident = incidents[n % len(incidents)]
-        moments = []
-        with transaction.atomic():
-            transaction.on_commit(lambda: moments.append(time.time()))  # before the push
-            before = latest_seq()
-            services.continuation_report_filed(
-                actor=actor, incident=incident, summary=f"续报：抢修进行中 {n}",
-                measures="关阀停水，抢修队到场", figures=incident.figures())
-            seqs = list(Event.objects.filter(seq__gt=before).values_list("seq", flat=True))
-        committed_at.update(dict.fromkeys(seqs, moments[0]))
+        seqs, at = file_continuation_report(actor, incidents[n % len(incidents)], n + 1)
+        committed_at.update(dict.fromkeys(seqs, at))
     return committed_at
 
 
@@ -277,7 +265,7 @@ async def hold_screens(pipe, host, port, pages):
         await asyncio.sleep(0.1)
     pipe.send(("opened", len(opened)))
     loop = asyncio.get_running_loop()
-    while (command := await loop.run_in_executor(None, pipe.recv)) == "waiting":
+    while await loop.run_in_executor(None, pipe.recv) == "waiting":
         pipe.send(sum(len(screen.waiting) for screen in all_screens))
     for task in tasks:
         task.cancel()
