@@ -12,8 +12,9 @@ default 50 100 200), each a session of its own, taking in turn these pages and a
 
 Each screen behaves as static/js/live.js does: it holds the socket /ws/timeline/, keeps the
 last sequence number it was sent, and PANEL_DELAY after a frame that concerns it (not a
-"skip") fetches its panels with that number (`?panels=1&seq=N`), on up to six keep-alive
-connections, as a browser would. A writer in this process files a continuation report
+"skip") fetches its panels with that number (`?panels=1&seq=N`) on a keep-alive
+connection; one fetch at a time, events arriving meanwhile asking for one more as soon as it
+is answered. A writer in this process files a continuation report
 (one event) on the incidents in turn, --rate per second for --duration seconds, each timed
 at its commit. For every event, the time from its commit until every screen it concerns
 holds panels at least as new (their data-panels-seq ≥ its seq) gives the convergence
@@ -42,7 +43,7 @@ import re
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import uvloop
@@ -66,7 +67,6 @@ from live_push import (  # noqa: E402
 )
 
 PANEL_DELAY = 0.25  # s, as live.js
-CONNECTIONS_PER_SCREEN = 6  # a browser's connections per host
 OPENING_AT_ONCE = 25
 CONNECT_TIMEOUT = 180
 SETTLE_SECONDS = 2
@@ -187,12 +187,13 @@ class Screen:
     def __init__(self, host, port, page, cookie, gate):
         self.host, self.port, self.page, self.cookie, self.gate = host, port, page, cookie, gate
         self.applied = 0
-        self.scheduled = False
+        self.scheduled = self.fetching = self.again = False
         self.waiting = {}  # seq of a frame that concerns it → None, until panels that new
         self.converged = {}  # seq → when the screen first held panels at least that new
-        self.idle = []  # keep-alive connections (reader, writer)
-        self.slots = asyncio.Semaphore(CONNECTIONS_PER_SCREEN)
+        self.connection = None  # (reader, writer), kept alive
+        self.fetch_task = None
         self.fetches = self.errors = 0
+        self.failure = ""
         self.bytes = 0
 
     async def run(self, opened):
@@ -211,41 +212,58 @@ class Screen:
                 if frame["type"] == "skip":
                     continue
                 self.waiting[frame["seq"]] = None
-                if not self.scheduled:
+                if self.fetching:
+                    self.again = True
+                elif not self.scheduled:
                     self.scheduled = True
                     asyncio.get_running_loop().call_later(PANEL_DELAY, self.refresh)
 
     def refresh(self):
-        self.scheduled = False
-        asyncio.get_running_loop().create_task(self.fetch(self.applied))
+        self.scheduled, self.fetching, self.again = False, True, False
+        self.fetch_task = asyncio.get_running_loop().create_task(self.fetch(self.applied))
 
     async def fetch(self, seq):
-        async with self.slots:
-            try:
-                body = await self.get(f"{self.page}?panels=1&seq={seq}")
-            except (OSError, asyncio.IncompleteReadError, ValueError):
-                self.errors += 1
-                return
-        held = int(PANELS_SEQ.search(body).group(1))
+        try:
+            body = await self.get(f"{self.page}?panels=1&seq={seq}")
+        except (OSError, asyncio.IncompleteReadError, ValueError) as error:
+            self.errors += 1
+            self.failure = repr(error)[:120]
+            body = None
+        if body is not None:
+            self.held(int(PANELS_SEQ.search(body).group(1)), len(body))
+        self.fetching = False
+        if self.again:
+            self.refresh()
+
+    def held(self, seq, size):
         now = time.time()
         self.fetches += 1
-        self.bytes += len(body)
-        for waiting in [s for s in self.waiting if s <= held]:
+        self.bytes += size
+        for waiting in [s for s in self.waiting if s <= seq]:
             del self.waiting[waiting]
             self.converged[waiting] = now
 
     async def get(self, path):
-        reader, writer = self.idle.pop() if self.idle else await asyncio.open_connection(
-            self.host, self.port)
+        """GET on the keep-alive connection; once more on a new one if the server had
+        closed it (idle), as a browser does."""
+        if self.connection:
+            try:
+                return await self.exchange(path)
+            except (OSError, asyncio.IncompleteReadError):
+                self.connection[1].close()
+        self.connection = await asyncio.open_connection(self.host, self.port)
+        return await self.exchange(path)
+
+    async def exchange(self, path):
+        reader, writer = self.connection
         writer.write(f"GET {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
                      f"Cookie: {self.cookie}\r\n\r\n".encode())
         head = await reader.readuntil(b"\r\n\r\n")
         if not head.startswith(b"HTTP/1.1 200"):
             writer.close()
+            self.connection = None
             raise ValueError(head.split(b"\r\n", 1)[0])
-        body = await reader.readexactly(int(LENGTH.search(head).group(1)))
-        self.idle.append((reader, writer))
-        return body
+        return await reader.readexactly(int(LENGTH.search(head).group(1)))
 
 
 def run_screens(pipe, host, port, pages):
@@ -267,11 +285,12 @@ async def hold_screens(pipe, host, port, pages):
     loop = asyncio.get_running_loop()
     while await loop.run_in_executor(None, pipe.recv) == "waiting":
         pipe.send(sum(len(screen.waiting) for screen in all_screens))
+    tasks += [screen.fetch_task for screen in all_screens if screen.fetch_task]
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     pipe.send([(screen.converged, list(screen.waiting), screen.fetches, screen.errors,
-                screen.bytes) for screen in all_screens])
+                screen.bytes, screen.failure) for screen in all_screens])
 
 
 # --- one measurement --------------------------------------------------------------------------
@@ -328,6 +347,7 @@ def figures(committed_at, seen, cpu):
         "fetches": fetches / max(1, events),
         "kb": sum(screen[4] for screen in seen) / max(1, fetches) / 1024,
         "errors": sum(screen[3] for screen in seen),
+        "failures": Counter(screen[5] for screen in seen if screen[5]).most_common(2),
     }
 
 
@@ -383,6 +403,8 @@ def main():
                                   f"{ms(result['max']):>7} {result['missed']:>6} "
                                   f"{result['cpu_ms']:>12.1f} {result['fetches']:>13.1f} "
                                   f"{result['kb']:>8.1f} {result['errors']:>6}", flush=True)
+                            for failure, screens_failing in result["failures"]:
+                                print(f"      {screens_failing} screens last failed: {failure}")
                             if mode == "shared" and count == max(args.screens):
                                 passed &= (result["p99"] <= TARGET_SECONDS
                                            and not result["missed"])
