@@ -67,6 +67,7 @@ def render_key(request, template, units):
     audience = Audience.of(request.user)
     parts = (template, request.path, get_language(), audience.everything,
              sorted(audience.townships), sorted(audience.enterprises),
+             audience.unattached_prefixes, audience.warning_kinds,
              sorted(units) if units is not None else None)
     return "panels:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
