@@ -70,6 +70,7 @@ PANEL_DELAY = 0.25  # s, as live.js
 OPENING_AT_ONCE = 25
 CONNECT_TIMEOUT = 180
 SETTLE_SECONDS = 2
+FETCH_TIMEOUT = 30  # s: a fetch that hangs counts as failed, and the screen fetches again
 TARGET_SECONDS = 1.0
 AUDIENCES = 5  # townships and member units taking part
 PANELS_SEQ = re.compile(rb'data-panels-seq="(\d+)"')
@@ -224,8 +225,12 @@ class Screen:
 
     async def fetch(self, seq):
         try:
-            body = await self.get(f"{self.page}?panels=1&seq={seq}")
-        except (OSError, asyncio.IncompleteReadError, ValueError) as error:
+            body = await asyncio.wait_for(self.get(f"{self.page}?panels=1&seq={seq}"),
+                                          FETCH_TIMEOUT)
+        except (OSError, asyncio.IncompleteReadError, ValueError, TimeoutError) as error:
+            if self.connection:
+                self.connection[1].close()
+                self.connection = None
             self.errors += 1
             self.failure = repr(error)[:120]
             body = None
@@ -294,6 +299,18 @@ async def hold_screens(pipe, host, port, pages):
 
 
 # --- one measurement --------------------------------------------------------------------------
+
+
+def warm_up(server, pages):
+    """One fetch of each kind of screen's panels: the first render of each template (and
+    the imports behind it) is not an event's."""
+    import urllib.request
+
+    for page, cookie in {page_cookie[0]: page_cookie for page_cookie in pages}.values():
+        request = urllib.request.Request(f"http://127.0.0.1:{server.port}{page}?panels=1",
+                                         headers={"Cookie": cookie})
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            answer.read()
 
 
 def measure(args, server, pages, actor):
@@ -392,6 +409,7 @@ def main():
                     os.environ["LIVE_PANELS_SHARED"] = MODES[mode]
                     server = Uvicorn()
                     try:
+                        warm_up(server, screens(chosen, len(chosen)))
                         for count in sorted(args.screens):
                             try:
                                 result = measure(args, server, screens(chosen, count), actor)
