@@ -6,13 +6,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from command_room.brief import situation_brief
 from command_room.brief_docx import situation_brief_docx
+from command_room.panels import panels_html
 from command_room.selectors import command_room as command_room_state
 from command_room.services import situation_brief_issued
 from directory.choices import PositionCode
@@ -48,13 +49,10 @@ def wall(request):
     no scrolling; the totals, the most urgent incidents, the rest folded into a count."""
     if not request.user.has_perm(VIEW_INCIDENTS):
         raise PermissionDenied(_("The command room shows incidents; your positions do not."))
-    context = command_room_state(request.user)
-    context.update(title=_("Command room"), back=request.path,
-                   heartbeat_seconds=settings.LIVE_HEARTBEAT_SECONDS,
-                   shown=context["incidents"][:WALL_ROWS],
-                   folded=context["incidents"][WALL_ROWS:])
     if request.GET.get("panels"):
-        return _panels("command_room/_wall_panels.html", context)
+        return HttpResponse(panels_html(request, "command_room/_wall_panels.html", _wall_state))
+    context = _wall_state(request.user)
+    context.update(title=_("Command room"))
     return render(request, "command_room/wall.html", context)
 
 
@@ -67,26 +65,38 @@ def unit_dashboard(request):
     return _live_page(request, units, _("My unit's dashboard"))
 
 
+def _wall_state(user, units=None):
+    context = command_room_state(user)
+    context.update(back=reverse("command_room:wall"),
+                   heartbeat_seconds=settings.LIVE_HEARTBEAT_SECONDS,
+                   shown=context["incidents"][:WALL_ROWS],
+                   folded=context["incidents"][WALL_ROWS:])
+    return context
+
+
 def _live_page(request, units, title):
-    """The page, or with ?panels=1 only its panels, which the browser fetches after events."""
-    narrowed = units is not None
-    context = command_room_state(request.user, units)
-    context.update(title=title, units=sorted(units) if narrowed else None,
-                   notices=(list(response_selectors.notices_pending_for(request.user))
-                            if narrowed else None),
-                   back=request.path, heartbeat_seconds=settings.LIVE_HEARTBEAT_SECONDS)
+    """The page, or with ?panels=1 only its panels, which the browser fetches after events:
+    rendered once per event and audience (command_room.panels), not once per screen."""
     if request.GET.get("panels"):
-        # A unit dashboard's panels hold forms (the notices to acknowledge): they need the
-        # request for the CSRF token.
-        return _panels("command_room/_panels.html", context, request if narrowed else None)
+        return HttpResponse(panels_html(request, "command_room/_panels.html", _live_state,
+                                        units))
+    context = _live_state(request.user, units)
+    context.update(title=title)
     return render(request, "command_room/live.html", context)
 
 
-def _panels(template, context, request=None):
-    """Panels without the request, so without the context processors' per-user bits
-    (unread notifications and the like): what they show depends on the audience, the
-    language and the sequence number alone, as a shared render per event would need."""
-    return HttpResponse(render_to_string(template, context, request))
+def _live_state(user, units):
+    """What the panels show: it depends on the user only through their audience and units
+    (no request, so no context processors' per-user bits such as unread notifications)."""
+    narrowed = units is not None
+    context = command_room_state(user, units)
+    context.update(units=sorted(units) if narrowed else None,
+                   notices=list(response_selectors.notices_pending_for(user))
+                   if narrowed else None,
+                   back=reverse("command_room:unit_dashboard" if narrowed
+                                else "command_room:command_room"),
+                   heartbeat_seconds=settings.LIVE_HEARTBEAT_SECONDS)
+    return context
 
 
 @login_required

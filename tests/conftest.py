@@ -56,6 +56,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
         load_plan()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_panels():
+    """Each test's database starts its sequence numbers afresh (rolled back), so the panels
+    kept for a sequence number by an earlier test (command_room.panels) must not answer."""
+    from django.core.cache import caches
+
+    caches["panels"].clear()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown(item, nextitem):
     """A transactional test (live_server, transactional_db) empties every table when it ends;

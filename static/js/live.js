@@ -207,14 +207,28 @@
 
   // --- panels, rendered by the server ---------------------------------------------------------
 
+  // One fetch at a time: events that arrive while it is on its way ask for one more as soon
+  // as it is answered, so a busy server is asked by each screen once per answer, not once per
+  // event.
+  var panelsFetching = false;
+  var panelsAgain = false;
+
   function schedulePanels() {
+    if (panelsFetching) { panelsAgain = true; return; }
     if (panelTimer) { return; }
     panelTimer = window.setTimeout(refreshPanels, PANEL_DELAY);
   }
 
   function refreshPanels() {
+    window.clearTimeout(panelTimer);
     panelTimer = null;
-    fetch(labels.panelsUrl, {credentials: "same-origin"}).then(function (response) {
+    if (panelsFetching) { panelsAgain = true; return; }
+    panelsFetching = true;
+    panelsAgain = false;
+    // The seq applied lets the server answer from its render for that event, shared by every
+    // screen of the same audience; a page of data-parts re-fetches itself as it is.
+    var url = labels.parts === undefined ? labels.panelsUrl + "&seq=" + lastSeq : labels.panelsUrl;
+    fetch(url, {credentials: "same-origin"}).then(function (response) {
       if (response.redirected || response.status === 403) { window.location.reload(); }
       if (!response.ok) { throw new Error(response.status); }
       return response.text();
@@ -225,7 +239,11 @@
         swapParts(html);
       }
       touched();
-    }).catch(function () { /* the next event or the periodic refresh tries again */ });
+    }).catch(function () { /* the next event or the periodic refresh tries again */
+    }).then(function () {
+      panelsFetching = false;
+      if (panelsAgain) { refreshPanels(); }
+    });
   }
 
   function swapParts(html) {

@@ -206,6 +206,15 @@ LIVE_SESSION_CHECK_SECONDS = env.get_int("LIVE_SESSION_CHECK_SECONDS", 30, minim
 LIVE_FEED_CHECK_SECONDS = env.get_int("LIVE_FEED_CHECK_SECONDS", 5, minimum=1)
 LIVE_PUBLISH_TIMEOUT_MS = env.get_int("LIVE_PUBLISH_TIMEOUT_MS", 500, minimum=1)
 LIVE_PUBLISH_PAUSE_SECONDS = env.get_int("LIVE_PUBLISH_PAUSE_SECONDS", 5, minimum=0)
+# The live screens' panels are rendered once per event and audience and kept in each web
+# process's memory (command_room/panels.py), never in Redis: a Redis outage leaves the board.
+# LIVE_PANELS_SHARED=0 renders them for every request (bench/screens.py's "before").
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "panels": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+               "LOCATION": "panels", "OPTIONS": {"MAX_ENTRIES": 1000}},
+}
+LIVE_PANELS_SHARED = env.get_bool("LIVE_PANELS_SHARED", True)
 
 # --- people, sessions, login security ------------------------------------------------------
 

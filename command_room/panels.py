@@ -1,0 +1,113 @@
+"""The live screens' panels, rendered once per event and audience, not once per screen.
+
+After each event every open command room, wall and unit dashboard fetches its panels. What
+the panels contain depends only on the audience (what the user may see: `Audience`), the units
+of a unit dashboard, the page, the language, the timeline's latest sequence number and who is
+on duty (`command_room.selectors`). So the first fetch after an event renders them and every
+other screen of the same audience is served that render, from this process's memory.
+
+A screen asks with the sequence number it has applied (`?panels=1&seq=N`): any render at least
+that new answers it without a query. Without one (or with none kept) the render must be at
+least as new as the latest event. A render also ends at the next change of duty shift and
+after RENDER_MAX_AGE, for whatever changes without an event. Concurrent requests for the same
+render wait for the one rendering it (single flight) instead of all rendering it.
+
+The cache is the local-memory alias `panels`, never Redis: a Redis outage leaves the board.
+The unit dashboard's forms carry the session's CSRF token: the render holds a placeholder,
+replaced per request. LIVE_PANELS_SHARED=0 renders per request (the benchmark's "before").
+"""
+
+import hashlib
+import secrets
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db.models import Min, Q
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from command_room.audience import Audience
+from directory.models import DutyShift
+from timeline.selectors import latest_seq
+
+RENDER_MAX_AGE = timedelta(seconds=60)
+CSRF_PLACEHOLDER = secrets.token_hex(16)  # per process: never in what anyone writes
+
+
+@dataclass(frozen=True)
+class Render:
+    seq: int
+    html: str
+    until: datetime
+
+    def answers(self, seq, now):
+        return self.seq >= seq and now < self.until
+
+
+def panels_html(request, template, build, units=None):
+    """The panels of `template` for this request. `build(user, units)` → the template's
+    context, which must depend on the user only through `Audience.of(user)` (and `units`)."""
+    seen = request.GET.get("seq", "")
+    seq = int(seen) if seen.isdigit() else None
+    if settings.LIVE_PANELS_SHARED:
+        key = render_key(request, template, units)
+        render = shared_render(key, seq, lambda: _render(request.user, template, build, units))
+    else:
+        render = _render(request.user, template, build, units)
+    return render.html.replace(CSRF_PLACEHOLDER, get_token(request)) if units else render.html
+
+
+def render_key(request, template, units):
+    """Everything besides the sequence number that changes the panels' HTML."""
+    audience = Audience.of(request.user)
+    parts = (template, request.path, get_language(), audience.everything,
+             sorted(audience.townships), sorted(audience.enterprises),
+             audience.unattached_prefixes, audience.warning_kinds,
+             sorted(units) if units is not None else None)
+    return "panels:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+_flights = {}  # key → the lock of whoever renders it
+_flights_lock = threading.Lock()
+
+
+def shared_render(key, seq, render):
+    """The kept render of `key` if it answers `seq` (None: the latest event), else render()
+    once, however many requests ask for it at the same time."""
+    cache = caches["panels"]
+    kept = cache.get(key)
+    if seq is not None and kept and kept.answers(seq, timezone.now()):
+        return kept
+    with _flights_lock:
+        flight = _flights.setdefault(key, threading.Lock())
+    with flight:
+        kept = cache.get(key)
+        wanted = latest_seq() if seq is None else seq
+        if kept and kept.answers(wanted, timezone.now()):
+            return kept
+        fresh = render()
+        timeout = (fresh.until - timezone.now()).total_seconds()
+        if timeout > 0 and (not kept or fresh.seq >= kept.seq):
+            cache.set(key, fresh, timeout)
+        return fresh
+
+
+def _render(user, template, build, units):
+    now = timezone.now()
+    context = build(user, units)
+    context["csrf_token"] = CSRF_PLACEHOLDER
+    return Render(context["seq"], render_to_string(template, context), _render_until(now))
+
+
+def _render_until(now):
+    """When a render made now stops answering: the next change of duty shift, or
+    RENDER_MAX_AGE from now."""
+    changes = DutyShift.objects.aggregate(
+        start=Min("starts_at", filter=Q(starts_at__gt=now)),
+        end=Min("ends_at", filter=Q(ends_at__gt=now)))
+    return min(filter(None, [changes["start"], changes["end"], now + RENDER_MAX_AGE]))
