@@ -56,6 +56,9 @@ def configure_environment():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zezhou_heat.settings.local")
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
     os.environ.setdefault("DEBUG", "0")  # as in production; DEBUG also keeps every query
+    # The render itself: not the shared render later requests of the same audience are
+    # served from (command_room/panels.py; bench/screens.py measures that).
+    os.environ["LIVE_PANELS_SHARED"] = "0"
 
 
 def recreate_database(url):
