@@ -2,13 +2,17 @@
 and a template include per clock (with its own translations) was most of its render time."""
 
 from functools import lru_cache
+from html import escape as _text  # a str's escaping, without Django's lazy-string wrapper
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from zezhou_heat.figures import amount
 
 register = template.Library()
 
@@ -41,6 +45,68 @@ def board_clocks(incident):
     if not items:
         items.append(f'<li class="muted">{labels["none"]}</li>')
     return mark_safe("".join(items))
+
+
+@register.simple_tag
+def board_rows(incidents, drill, not_started, households):
+    """The command room's incident rows, as _panels.html drew them with a variable node per
+    cell: at 100 incidents those nodes (each resolved, localized and escaped) were most of the
+    render. Text (labels, townships, places) is escaped here; pks, codes and the ISO time are
+    the code's own values; households as figures.amount writes them."""
+    drill, not_started, households = _text(drill), _text(not_started), _text(households)
+    url = reverse("incidents:list")
+    rows = []
+    for incident in incidents:
+        pk, response = incident["pk"], incident["response"]
+        classes = ("overdue" if incident["has_overdue"] else "") + (
+            " drill-row" if incident["is_drill"] else "")
+        tag = f' <span class="tag drill">{drill}</span>' if incident["is_drill"] else ""
+        if response:
+            cell = (f'<span class="level level-{response["level"]}">'
+                    f'{_text(response["level_label"])}</span>\n          '
+                    f'<span class="state state-{response["state"]}">'
+                    f'{_text(response["state_label"])}</span>')
+        else:
+            cell = f'<span class="muted">{not_started}</span>'
+        rows.append(
+            f'\n      <tr data-incident="{pk}" class="{classes}">\n'
+            f'        <td><a href="{url}{pk}/">#{pk}</a>{tag}\n'
+            f'          <small class="since" data-since="{incident["since"]}"></small></td>\n'
+            f'        <td><span class="grade grade-{incident["grade"]}">'
+            f'{_text(incident["grade_label"])}</span></td>\n'
+            f'        <td>{_text(incident["township"])} <small>{_text(incident["place"])}'
+            f'</small></td>\n'
+            f'        <td>{_text(incident["scenario_label"])}</td>\n'
+            f'        <td class="response-cell">{cell}</td>\n'
+            f'        <td class="number" data-label="{households}">'
+            f'{_text(amount(incident["households_affected"]))}</td>\n'
+            f'        <td><ul class="room-clocks">{board_clocks(incident)}</ul></td>\n'
+            f'      </tr>\n    ')
+    return mark_safe("".join(rows))
+
+
+@register.simple_tag
+def group_chips(rows, acknowledged, checklist):
+    """The task groups of one response in the command room, one chip each (see board_rows:
+    a node per number was most of the groups' render)."""
+    acknowledged, checklist = _text(acknowledged), _text(checklist)
+    chips = []
+    for row in rows:
+        group, noticed, acked = row["group"], row["noticed"], row["acknowledged"]
+        done, items = row["done"], row["items"]
+        state = ' class="all-acknowledged"' if noticed and acked == noticed else ""
+        progress = (f'<meter min="0" max="{items}" value="{done}"></meter> '
+                    f'<span class="done-count">{done}/{items}</span>' if items else "—")
+        chips.append(
+            f'\n      <li data-group="{group["pk"]}"{state}>\n'
+            f'        <strong>{_text(group["name"])}</strong>\n'
+            f'        <span class="progress-cell">{acknowledged} <meter min="0" '
+            f'max="{noticed or 1}" value="{acked}"></meter> '
+            f'<span class="ack-count">{acked}/{noticed}</span></span>\n'
+            f'        <span class="progress-cell">{checklist} {progress}</span>\n'
+            f'        <small class="group-units">{_text(group["units"])}</small>\n'
+            f'      </li>')
+    return mark_safe("".join(chips))
 
 
 def _clock(clock, labels):
