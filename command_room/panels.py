@@ -34,6 +34,7 @@ from django.utils.translation import get_language
 from command_room.audience import Audience
 from directory.models import DutyShift
 from timeline.selectors import latest_seq
+from zezhou_heat.views import number_in_query
 
 RENDER_MAX_AGE = timedelta(seconds=60)
 CSRF_PLACEHOLDER = secrets.token_hex(16)  # per process: never in what anyone writes
@@ -52,8 +53,7 @@ class Render:
 def panels_html(request, template, build, units=None):
     """The panels of `template` for this request. `build(user, units)` → the template's
     context, which must depend on the user only through `Audience.of(user)` (and `units`)."""
-    seen = request.GET.get("seq", "")
-    seq = int(seen) if seen.isdigit() else None
+    seq = number_in_query(request.GET.get("seq"))
     if settings.LIVE_PANELS_SHARED:
         key = render_key(request, template, units)
         render = shared_render(key, seq, lambda: _render(request.user, template, build, units))

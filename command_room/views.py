@@ -23,6 +23,7 @@ from early_warnings import selectors as warning_selectors
 from response import authority as response_authority
 from response import selectors as response_selectors
 from zezhou_heat.permissions import VIEW_INCIDENTS
+from zezhou_heat.views import number_in_query
 
 WALL_ROWS = 7  # incident rows that fit a 1080-px wall under the totals; the rest are counted
 
@@ -139,7 +140,7 @@ def _decided(request):
     items = []
     for ref in request.GET.getlist("decided"):
         kind, _sep, pk = ref.partition("-")
-        if not pk.isdigit():
+        if (pk := number_in_query(pk)) is None:
             continue
         if kind == "response":
             response = response_selectors.responses_visible_to(request.user).filter(

@@ -36,6 +36,14 @@ def safe_next(request, default):
     return default
 
 
+def number_in_query(value, *, digits=18):
+    """A non-negative number typed into an address (`?seq=`, an id), or None: ASCII digits
+    only (str.isdigit also takes "²" and "١٢"), at most `digits` of them (a database id)."""
+    if value and len(value) <= digits and value.isascii() and value.isdigit():
+        return int(value)
+    return None
+
+
 def page_action(request, service, form_class=None, *, back, **subject):
     """The one way a page runs a service. The POST is checked by `form_class`; the service gets
     the actor, the subject (e.g. `response=…`) and the form's cleaned data only. Done: a
