@@ -5,6 +5,7 @@ import io
 import re
 
 import pytest
+from django.utils import translation
 from docx import Document
 
 from command_room.brief import LATEST_EVENTS
@@ -13,6 +14,7 @@ from directory.choices import PositionCode as P
 from directory.models import Unit
 from tests.brief_helpers import build_bad_day
 from timeline.models import Event
+from timeline.sentences import subject
 
 pytestmark = pytest.mark.django_db
 
@@ -163,6 +165,10 @@ def test_issuing_numbers_the_brief_and_records_what_it_stated(client, users, mak
     assert county["totals"]["households"] == 3600 and county["totals"]["drills"] == 1
     assert issued[2].new["incidents"] == [bad_day["quiet"].pk]
     assert issued[0].actor == users(P.COMMANDER)
+    with translation.override("en"):  # the record reads in the reader's language
+        assert subject(issued[1]) == "Situation brief no. 2"
+    with translation.override("zh-hans"):
+        assert subject(issued[1]) == "态势简报第2期"
 
 
 def test_reading_the_brief_records_nothing(client, users, bad_day):

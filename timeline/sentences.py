@@ -70,6 +70,8 @@ TAILS = {
     "response.response": _response,
     "response.notice": lambda event: (event.new or {}).get("unit"),
     "early_warnings.earlywarning": _warning,
+    "command_room.situationbrief": lambda event: _("Situation brief no. %(number)s") % {
+        "number": event.new["number"]} if event.new else None,
 }
 
 
