@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "incidents",
     "early_warnings",
     "response",
+    "notify",
     "command_room",
 ]
 
@@ -360,3 +361,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.get_str("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},  # one INFO line per login otherwise
 }
+
+# Messages to people (notify): the backend of each channel. The quick start and the tests keep
+# every message in the outbox (/outbox/); a county sets its gateways (README, "Messages").
+OUTBOX_BACKEND = {"BACKEND": "notify.backends.outbox.OutboxBackend", "OPTIONS": {}}
+NOTIFY_BACKENDS = {"sms": OUTBOX_BACKEND, "wecom": OUTBOX_BACKEND, "email": OUTBOX_BACKEND}
