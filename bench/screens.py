@@ -10,11 +10,14 @@ default 50 100 200), each a session of its own, taking in turn these pages and a
 - the command room of a township officer, in one of five townships,
 - the unit dashboard (/command/unit/) of a member-unit liaison, of one of five units.
 
-Each screen behaves as static/js/live.js does: it holds the socket /ws/timeline/, keeps the
-last sequence number it was sent, and PANEL_DELAY after a frame that concerns it (not a
-"skip") fetches its panels with that number (`?panels=1&seq=N`) on a keep-alive
-connection; one fetch at a time, events arriving meanwhile asking for one more as soon as it
-is answered. A writer in this process files a continuation report
+Each screen behaves as static/js/live.js does: it holds the socket /ws/timeline/ (asking
+for its panels to be pushed: `?panels=<screen>&lang=zh-hans`) and keeps the last sequence
+number it was sent. Panels pushed on the socket (command_room/panel_push.py) are taken as
+they come; after a frame that concerns it (not a "skip"), a screen whose panels did not come
+within PANEL_PUSH_GRACE fetches them (`?panels=1&seq=N`) on a keep-alive connection, as it
+does PANEL_DELAY after the frame when the server does not push ("fetched" and "per-screen"
+modes); one fetch at a time, events arriving meanwhile asking for one more as soon as it is
+answered. A writer in this process files a continuation report
 (one event) on the incidents in turn, --rate per second for --duration seconds, each timed
 at its commit. For every event, the time from its commit until every screen it concerns
 holds panels at least as new (their data-panels-seq ≥ its seq) gives the convergence
@@ -22,16 +25,18 @@ p50/p99/max; an event some screen still lacks --drain seconds after the last wri
 not converged (and its time as infinite). The server's CPU time (user + system, from
 /proc/<pid>/stat) from the first write to the end is divided by the events written.
 
-Every N runs twice, in the same run: with the panels rendered once per event and audience
-(command_room/panels.py: "shared") and with LIVE_PANELS_SHARED=0, one render per request
-("per screen", the before). --runs repeats the whole. The exit status is 0 when the shared
-runs' p99 at the largest N is ≤ 1 s in every run, with every event converged.
+Every N runs in each --modes, in the same run: "pushed" (rendered once per event and kind of
+screen and sent on the sockets), "fetched" (LIVE_PANELS_PUSH=0: every screen fetches, served
+one render per event and audience from command_room/panels.py) and "per-screen"
+(LIVE_PANELS_PUSH=0 LIVE_PANELS_SHARED=0: every fetch renders, the first design). --runs
+repeats the whole. The exit status is 0 when the pushed runs' p99 at the largest N is ≤ 1 s
+in every run, with every event converged.
 
 Not a test (pytest only collects tests/). Needs PostgreSQL and a redis-server binary. It
 drops and recreates --database (default zezhou_bench_screens, on the server of DATABASE_URL):
 
     .venv/bin/python bench/screens.py [--screens 50 100 200] [--incidents 100] [--rate 2]
-                                      [--duration 20] [--runs 3] [--modes shared per-screen]
+                                      [--duration 20] [--runs 3] [--modes pushed fetched per-screen]
 """
 
 import argparse
@@ -67,6 +72,7 @@ from live_push import (  # noqa: E402
 )
 
 PANEL_DELAY = 0.25  # s, as live.js
+PANEL_PUSH_GRACE = 3.0  # s, as live.js
 OPENING_AT_ONCE = 25
 CONNECT_TIMEOUT = 180
 SETTLE_SECONDS = 2
@@ -75,7 +81,10 @@ TARGET_SECONDS = 1.0
 AUDIENCES = 5  # townships and member units taking part
 PANELS_SEQ = re.compile(rb'data-panels-seq="(\d+)"')
 LENGTH = re.compile(rb"\r\ncontent-length: *(\d+)", re.IGNORECASE)
-MODES = {"shared": "1", "per-screen": "0"}
+MODES = {"pushed": {"LIVE_PANELS_PUSH": "1", "LIVE_PANELS_SHARED": "1"},
+         "fetched": {"LIVE_PANELS_PUSH": "0", "LIVE_PANELS_SHARED": "1"},
+         "per-screen": {"LIVE_PANELS_PUSH": "0", "LIVE_PANELS_SHARED": "0"}}
+SCREEN_OF_PAGE = {"/command/wall/": "wall", "/command/": "room", "/command/unit/": "unit"}
 
 
 def parse_args():
@@ -87,7 +96,7 @@ def parse_args():
     parser.add_argument("--drain", type=float, default=10,
                         help="seconds after the last write for screens to catch up")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--modes", nargs="+", choices=list(MODES), default=list(MODES))
+    parser.add_argument("--modes", nargs="+", choices=list(MODES), default=["pushed", "fetched"])
     parser.add_argument("--database", default="zezhou_bench_screens")
     return parser.parse_args()
 
@@ -185,9 +194,12 @@ def write_events(actor, rate, duration):
 class Screen:
     """One open live page: its socket, and its panel fetches as live.js makes them."""
 
-    def __init__(self, host, port, page, cookie, gate):
+    def __init__(self, host, port, page, cookie, gate, pushed):
         self.host, self.port, self.page, self.cookie, self.gate = host, port, page, cookie, gate
-        self.applied = 0
+        self.pushed = pushed
+        self.applied = self.held_seq = 0
+        self.grace = None  # the timer that fetches when pushed panels are late
+        self.pushes = 0
         self.scheduled = self.fetching = self.again = False
         self.waiting = {}  # seq of a frame that concerns it → None, until panels that new
         self.converged = {}  # seq → when the screen first held panels at least that new
@@ -200,7 +212,8 @@ class Screen:
     async def run(self, opened):
         async with self.gate:
             socket = await connect(
-                f"ws://{self.host}:{self.port}/ws/timeline/", open_timeout=120,
+                f"ws://{self.host}:{self.port}/ws/timeline/"
+                f"?panels={SCREEN_OF_PAGE[self.page]}&lang=zh-hans", open_timeout=120,
                 ping_interval=None, additional_headers={
                     "Cookie": self.cookie, "Origin": f"http://{self.host}:{self.port}"})
         opened.append(self)
@@ -209,15 +222,38 @@ class Screen:
                 frame = json.loads(message)
                 if frame["type"] in ("heartbeat", "feed"):
                     continue
+                if frame["type"] == "panels":
+                    self.pushes += 1
+                    self.held(frame["seq"], len(message))
+                    continue
                 self.applied = max(self.applied, frame["seq"])
                 if frame["type"] == "skip":
                     continue
                 self.waiting[frame["seq"]] = None
-                if self.fetching:
+                if self.pushed:
+                    self.await_push(frame["seq"])
+                elif self.fetching:
                     self.again = True
                 elif not self.scheduled:
                     self.scheduled = True
                     asyncio.get_running_loop().call_later(PANEL_DELAY, self.refresh)
+
+    def await_push(self, seq):
+        if self.held_seq >= seq:
+            self.held(self.held_seq, 0)
+        elif self.grace is None:
+            self.grace = asyncio.get_running_loop().call_later(
+                PANEL_PUSH_GRACE, self.push_late, seq)
+
+    def push_late(self, seq):
+        self.grace = None
+        if self.held_seq < seq:
+            if self.fetching:
+                self.again = True
+            else:
+                self.refresh()
+        elif self.held_seq < self.applied:
+            self.await_push(self.applied)
 
     def refresh(self):
         self.scheduled, self.fetching, self.again = False, True, False
@@ -235,6 +271,7 @@ class Screen:
             self.failure = repr(error)[:120]
             body = None
         if body is not None:
+            self.fetches += 1
             self.held(int(PANELS_SEQ.search(body).group(1)), len(body))
         self.fetching = False
         if self.again:
@@ -242,7 +279,7 @@ class Screen:
 
     def held(self, seq, size):
         now = time.time()
-        self.fetches += 1
+        self.held_seq = max(self.held_seq, seq)
         self.bytes += size
         for waiting in [s for s in self.waiting if s <= seq]:
             del self.waiting[waiting]
@@ -271,14 +308,14 @@ class Screen:
         return await reader.readexactly(int(LENGTH.search(head).group(1)))
 
 
-def run_screens(pipe, host, port, pages):
+def run_screens(pipe, host, port, pages, pushed):
     raise_open_files_limit()
-    uvloop.run(hold_screens(pipe, host, port, pages))
+    uvloop.run(hold_screens(pipe, host, port, pages, pushed))
 
 
-async def hold_screens(pipe, host, port, pages):
+async def hold_screens(pipe, host, port, pages, pushed):
     gate, opened = asyncio.Semaphore(OPENING_AT_ONCE), []
-    all_screens = [Screen(host, port, page, cookie, gate) for page, cookie in pages]
+    all_screens = [Screen(host, port, page, cookie, gate, pushed) for page, cookie in pages]
     tasks = [asyncio.create_task(screen.run(opened)) for screen in all_screens]
     deadline = time.monotonic() + CONNECT_TIMEOUT
     while len(opened) < len(all_screens) and time.monotonic() < deadline:
@@ -295,7 +332,7 @@ async def hold_screens(pipe, host, port, pages):
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     pipe.send([(screen.converged, list(screen.waiting), screen.fetches, screen.errors,
-                screen.bytes, screen.failure) for screen in all_screens])
+                screen.bytes, screen.failure, screen.pushes) for screen in all_screens])
 
 
 # --- one measurement --------------------------------------------------------------------------
@@ -313,12 +350,12 @@ def warm_up(server, pages):
             answer.read()
 
 
-def measure(args, server, pages, actor):
+def measure(args, server, pages, actor, pushed):
     """Figures of one N in one mode."""
     context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe()
     process = context.Process(target=run_screens, daemon=True,
-                              args=(theirs, "127.0.0.1", server.port, pages))
+                              args=(theirs, "127.0.0.1", server.port, pages, pushed))
     process.start()
     try:
         if not ours.poll(CONNECT_TIMEOUT + 10):
@@ -354,6 +391,7 @@ def figures(committed_at, seen, cpu):
             latest[seq] = float("inf")
     times = sorted(latest[seq] for seq in committed_at if seq in latest)
     fetches = sum(screen[2] for screen in seen)
+    pushes = sum(screen[6] for screen in seen)
     events = len(committed_at)
     return {
         "events": events,
@@ -362,7 +400,8 @@ def figures(committed_at, seen, cpu):
         "missed": sum(1 for t in times if t == float("inf")),
         "cpu_ms": 1000 * cpu / max(1, events),
         "fetches": fetches / max(1, events),
-        "kb": sum(screen[4] for screen in seen) / max(1, fetches) / 1024,
+        "pushes": pushes / max(1, events),
+        "kb": sum(screen[4] for screen in seen) / max(1, fetches + pushes) / 1024,
         "errors": sum(screen[3] for screen in seen),
         "failures": Counter(screen[5] for screen in seen if screen[5]).most_common(2),
     }
@@ -403,16 +442,17 @@ def main():
                   f"{len(chosen)} kinds of screen")
             print(f"{'run':>3} {'mode':<10} {'N':>4} {'events':>6} {'p50 ms':>7} {'p99 ms':>7} "
                   f"{'max ms':>7} {'missed':>6} {'CPU ms/event':>12} {'fetches/event':>13} "
-                  f"{'KB/fetch':>8} {'errors':>6}")
+                  f"{'pushed/event':>12} {'KB/update':>9} {'errors':>6}")
             for run in range(1, args.runs + 1):
                 for mode in args.modes:
-                    os.environ["LIVE_PANELS_SHARED"] = MODES[mode]
+                    os.environ.update(MODES[mode])
                     server = Uvicorn()
                     try:
                         warm_up(server, screens(chosen, len(chosen)))
                         for count in sorted(args.screens):
                             try:
-                                result = measure(args, server, screens(chosen, count), actor)
+                                result = measure(args, server, screens(chosen, count), actor,
+                                                 pushed=mode == "pushed")
                             except RuntimeError:
                                 print("".join(server.lines[-80:]))
                                 raise
@@ -420,10 +460,11 @@ def main():
                                   f"{ms(result['p50']):>7} {ms(result['p99']):>7} "
                                   f"{ms(result['max']):>7} {result['missed']:>6} "
                                   f"{result['cpu_ms']:>12.1f} {result['fetches']:>13.1f} "
-                                  f"{result['kb']:>8.1f} {result['errors']:>6}", flush=True)
+                                  f"{result['pushes']:>12.1f} {result['kb']:>9.1f} "
+                                  f"{result['errors']:>6}", flush=True)
                             for failure, screens_failing in result["failures"]:
                                 print(f"      {screens_failing} screens last failed: {failure}")
-                            if mode == "shared" and count == max(args.screens):
+                            if mode == "pushed" and count == max(args.screens):
                                 passed &= (result["p99"] <= TARGET_SECONDS
                                            and not result["missed"])
                     finally:
@@ -431,7 +472,7 @@ def main():
         finally:
             redis.stop()
     print(f"load {os.getloadavg()[0]:.1f} (1-min) at the end")
-    print(f"target: shared p99 <= {TARGET_SECONDS * 1000:.0f} ms at N = {max(args.screens)}, "
+    print(f"target: pushed p99 <= {TARGET_SECONDS * 1000:.0f} ms at N = {max(args.screens)}, "
           f"every event converged → {'PASS' if passed else 'FAIL'}")
     return 0 if passed else 1
 

@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 from importlib import import_module
+from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
@@ -23,6 +24,7 @@ from django.utils import timezone
 
 from command_room.audience import Audience
 from command_room.fanout import fanout
+from command_room.panel_push import panel_push
 from directory import two_factor
 from zezhou_heat.middleware import limits_passed
 from zezhou_heat.permissions import VIEW_TIMELINE
@@ -64,11 +66,26 @@ class TimelineConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_NOT_SIGNED_IN)  # the second factor is still owed
             return
         self.session_key, self.user_id = session.session_key, user.pk
+        panels = await self._panels_wanted()
         await self.accept()
         self.audience = audience
         open_sockets.add(self)
+        if panels:
+            panel_push.join(self, *panels)
         if not feed_watch.up:
             fanout.send(self, feed_watch.frame())
+
+    async def _panels_wanted(self):
+        """The panels the page asked to be pushed (`?panels=<screen>&lang=<language>`), if
+        this user may have them: (render key, PanelScreen), or None."""
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        screen = query.get("panels", [""])[0]
+        language = query.get("lang", [""])[0]
+        if language not in dict(settings.LANGUAGES):
+            language = settings.LANGUAGE_CODE
+        if not screen:
+            return None
+        return await database_sync_to_async(panel_push.add)(self, screen, language)
 
     async def disconnect(self, code):
         if self.audience is not None:
@@ -98,6 +115,7 @@ class OpenSockets:
 
     def discard(self, consumer):
         fanout.discard(consumer)
+        panel_push.discard(consumer)
 
     async def _check_while_open(self):
         while fanout:
@@ -111,7 +129,7 @@ class OpenSockets:
                 continue
             for consumer in consumers:
                 if (consumer.session_key, consumer.user_id) not in valid:
-                    fanout.discard(consumer)
+                    self.discard(consumer)
                     await consumer.close(code=CLOSE_NOT_SIGNED_IN)
 
 

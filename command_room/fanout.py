@@ -102,6 +102,7 @@ class Fanout:
         self.audiences = defaultdict(dict)  # Audience: {consumer: Outbox}
         self.tasks = ()
         self.latest_seq = 0
+        self.listeners = []  # called with each push after its frames went out (panel_push)
 
     def __len__(self):
         return sum(len(outboxes) for outboxes in self.audiences.values())
@@ -142,6 +143,8 @@ class Fanout:
             message = event if audience.sees(push["audience"]) else skip
             for outbox in list(outboxes.values()):
                 outbox.put(message)
+        for listener in self.listeners:
+            listener(push)
 
     def _outboxes(self):
         return [outbox for outboxes in self.audiences.values() for outbox in outboxes.values()]

@@ -50,22 +50,25 @@ class Render:
         return self.seq >= seq and now < self.until
 
 
-def panels_html(request, template, build, units=None):
-    """The panels of `template` for this request. `build(user, units)` → the template's
-    context, which must depend on the user only through `Audience.of(user)` (and `units`)."""
-    seq = number_in_query(request.GET.get("seq"))
-    if settings.LIVE_PANELS_SHARED:
-        key = render_key(request, template, units)
-        render = shared_render(key, seq, lambda: _render(request.user, template, build, units))
-    else:
-        render = _render(request.user, template, build, units)
+def panels_html(request, screen, units=None):
+    """The panels of `screen` (command_room.screens.ScreenKind) for this request."""
+    render = screen_render(screen, request.user, units,
+                           number_in_query(request.GET.get("seq")))
     return render.html.replace(CSRF_PLACEHOLDER, get_token(request)) if units else render.html
 
 
-def render_key(request, template, units):
+def screen_render(screen, user, units, seq):
+    """A render of `screen`'s panels for `user` at least as new as event `seq` (None: the
+    latest event), in the active language; shared unless LIVE_PANELS_SHARED is off."""
+    if not settings.LIVE_PANELS_SHARED:
+        return _render(user, screen, units)
+    return shared_render(render_key(screen, Audience.of(user), units), seq,
+                         lambda: _render(user, screen, units))
+
+
+def render_key(screen, audience, units):
     """Everything besides the sequence number that changes the panels' HTML."""
-    audience = Audience.of(request.user)
-    parts = (template, request.path, get_language(), audience.everything,
+    parts = (screen.name, get_language(), audience.everything,
              sorted(audience.townships), sorted(audience.enterprises),
              audience.unattached_prefixes, audience.warning_kinds,
              sorted(units) if units is not None else None)
@@ -97,11 +100,11 @@ def shared_render(key, seq, render):
         return fresh
 
 
-def _render(user, template, build, units):
+def _render(user, screen, units):
     now = timezone.now()
-    context = build(user, units)
+    context = screen.build(user, units)
     context["csrf_token"] = CSRF_PLACEHOLDER
-    return Render(context["seq"], render_to_string(template, context), _render_until(now))
+    return Render(context["seq"], render_to_string(screen.template, context), _render_until(now))
 
 
 def _render_until(now):

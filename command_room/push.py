@@ -42,6 +42,7 @@ def message_for(frame):
     return {
         "type": "timeline.event",
         "seq": frame["seq"],
+        "units": frame["units"],
         "audience": {key: frame[key] for key in ("kind", "incident", "township",
                                                   "reporter_unit")},
         "text": json.dumps({"type": "event", **frame}, cls=DjangoJSONEncoder,

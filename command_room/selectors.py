@@ -84,6 +84,30 @@ def command_room(user, units=None):
     }
 
 
+def pending_notices(units):
+    """The notices these units are still to acknowledge (their response still waits for
+    them), as rows for the unit dashboard: newest first."""
+    levels = _labels(ResponseLevel)
+    notices = Notice.objects.filter(unit__in=units, acknowledged_at__isnull=True,
+                                    deadline__cancelled_at__isnull=True).order_by("-sent_at")
+    rows = []
+    for notice in notices.values("pk", "response__incident_id", "response__level",
+                                 "response__incident__township__short_name",
+                                 "response__incident__township__name", "unit__short_name",
+                                 "unit__name", "deadline__due_at", "deadline__overdue_at",
+                                 "deadline__failed_at"):
+        rows.append(Row(
+            pk=notice["pk"], incident_id=notice["response__incident_id"],
+            township=(notice["response__incident__township__short_name"]
+                      or notice["response__incident__township__name"]),
+            level_label=levels[notice["response__level"]],
+            unit=notice["unit__short_name"] or notice["unit__name"],
+            clock=Row(due_at=notice["deadline__due_at"], state=(
+                "overdue" if notice["deadline__overdue_at"] else
+                "failed" if notice["deadline__failed_at"] else "running"))))
+    return rows
+
+
 def _incidents(user, units):
     incidents = incidents_visible_to(user).in_progress()
     if units is not None:

@@ -1,12 +1,10 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,7 +12,7 @@ from django.views.decorators.http import require_POST
 from command_room.brief import situation_brief
 from command_room.brief_docx import situation_brief_docx
 from command_room.panels import panels_html
-from command_room.selectors import command_room as command_room_state
+from command_room.screens import ROOM, SCREENS, UNIT, WALL
 from command_room.services import situation_brief_issued
 from directory.choices import PositionCode
 from directory.selectors import held_units
@@ -24,8 +22,6 @@ from response import authority as response_authority
 from response import selectors as response_selectors
 from zezhou_heat.permissions import VIEW_INCIDENTS
 from zezhou_heat.views import number_in_query
-
-WALL_ROWS = 7  # incident rows that fit a 1080-px wall under the totals; the rest are counted
 
 
 @login_required
@@ -41,7 +37,7 @@ def command_room(request):
     """The command room (指挥大厅): a wall screen that stays true without a reload."""
     if not request.user.has_perm(VIEW_INCIDENTS):
         raise PermissionDenied(_("The command room shows incidents; your positions do not."))
-    return _live_page(request, None, _("Command room"))
+    return _live_page(request, SCREENS[ROOM], None, _("Command room"))
 
 
 @login_required
@@ -50,11 +46,7 @@ def wall(request):
     no scrolling; the totals, the most urgent incidents, the rest folded into a count."""
     if not request.user.has_perm(VIEW_INCIDENTS):
         raise PermissionDenied(_("The command room shows incidents; your positions do not."))
-    if request.GET.get("panels"):
-        return HttpResponse(panels_html(request, "command_room/_wall_panels.html", _wall_state))
-    context = _wall_state(request.user)
-    context.update(title=_("Command room"))
-    return render(request, "command_room/wall.html", context)
+    return _live_page(request, SCREENS[WALL], None, _("Command room"))
 
 
 @login_required
@@ -63,41 +55,18 @@ def unit_dashboard(request):
     units = held_units(request.user, PositionCode.UNIT_LIAISON)
     if not units or not request.user.has_perm(VIEW_INCIDENTS):
         raise PermissionDenied(_("Only member-unit liaisons have a unit dashboard."))
-    return _live_page(request, units, _("My unit's dashboard"))
+    return _live_page(request, SCREENS[UNIT], units, _("My unit's dashboard"))
 
 
-def _wall_state(user, units=None):
-    context = command_room_state(user)
-    context.update(back=reverse("command_room:wall"),
-                   heartbeat_seconds=settings.LIVE_HEARTBEAT_SECONDS,
-                   shown=context["incidents"][:WALL_ROWS],
-                   folded=context["incidents"][WALL_ROWS:])
-    return context
-
-
-def _live_page(request, units, title):
-    """The page, or with ?panels=1 only its panels, which the browser fetches after events:
-    rendered once per event and audience (command_room.panels), not once per screen."""
+def _live_page(request, screen, units, title):
+    """The page, or with ?panels=1 only its panels (after an event, when the socket did not
+    bring them): rendered once per event and audience (command_room.panels)."""
     if request.GET.get("panels"):
-        return HttpResponse(panels_html(request, "command_room/_panels.html", _live_state,
-                                        units))
-    context = _live_state(request.user, units)
+        return HttpResponse(panels_html(request, screen, units))
+    context = screen.build(request.user, units)
     context.update(title=title)
-    return render(request, "command_room/live.html", context)
-
-
-def _live_state(user, units):
-    """What the panels show: it depends on the user only through their audience and units
-    (no request, so no context processors' per-user bits such as unread notifications)."""
-    narrowed = units is not None
-    context = command_room_state(user, units)
-    context.update(units=sorted(units) if narrowed else None,
-                   notices=list(response_selectors.notices_pending_for(user))
-                   if narrowed else None,
-                   back=reverse("command_room:unit_dashboard" if narrowed
-                                else "command_room:command_room"),
-                   heartbeat_seconds=settings.LIVE_HEARTBEAT_SECONDS)
-    return context
+    return render(request, "command_room/wall.html" if screen.name == WALL
+                  else "command_room/live.html", context)
 
 
 @login_required

@@ -32,6 +32,13 @@ def watch_loads(page):
     return loads
 
 
+def watch_panel_fetches(page):
+    """The panels a page fetched itself: none while they come on its socket."""
+    fetches = []
+    page.on("request", lambda request: "panels=1" in request.url and fetches.append(request.url))
+    return fetches
+
+
 def open_command_room(browser, server, user):
     context, page = logged_in(browser, server, user)
     page.goto(f"{server.url}/command/")
@@ -55,6 +62,7 @@ def test_incident_and_approved_response_appear_within_two_seconds(browser, redis
     with asgi_server(redis_url) as server:
         try:
             screen_context, screen, loads = open_command_room(browser, server, director)
+            fetches = watch_panel_fetches(screen)
             duty_context, office = logged_in(browser, server, duty)
             commander_context, command = logged_in(browser, server, commander)
             contexts += [screen_context, duty_context, commander_context]
@@ -83,6 +91,7 @@ def test_incident_and_approved_response_appear_within_two_seconds(browser, redis
             expect(clock).not_to_have_text(shown)  # still counting down
             expect(screen.locator("#feed li").first).to_contain_text("响应")
             assert len(loads) == 0, "the command room reloaded"
+            assert fetches == [], "the panels were fetched, not pushed on the socket"
             assert feed_seqs(screen) == sorted(
                 Event.objects.values_list("seq", flat=True), reverse=True)[:len(feed_seqs(screen))]
         finally:
@@ -176,6 +185,7 @@ def test_level_one_drill_raises_the_banner_and_the_unit_acknowledges_live(
             contexts += [screen_context, unit_context]
             unit.goto(f"{server.url}/command/unit/")
             expect(unit.locator("#live-status")).to_have_attribute("data-state", "connected")
+            unit_fetches = watch_panel_fetches(unit)
             screen.click("[data-sound]")
             expect(screen.locator("[data-sound]")).to_have_attribute("aria-pressed", "true")
 
@@ -194,6 +204,7 @@ def test_level_one_drill_raises_the_banner_and_the_unit_acknowledges_live(
 
             notice = unit.locator("#room-notices li[data-notice]")
             expect(notice).to_have_count(1, timeout=2000)
+            assert unit_fetches == []  # pushed: its form has the page's CSRF token
             notice.locator("button").click()
             unit.wait_for_url(f"{server.url}/command/unit/")
             expect(unit.locator("#room-notices li[data-notice]")).to_have_count(0)

@@ -109,6 +109,30 @@ def group_chips(rows, acknowledged, checklist):
     return mark_safe("".join(chips))
 
 
+@register.simple_tag
+def notice_items(notices, back, csrf_token, acknowledge):
+    """The unit dashboard's notices still to acknowledge, each with its button (rows of
+    command_room.selectors.pending_notices; see board_rows)."""
+    labels = _labels(get_language())
+    back, acknowledge, csrf_token = _text(back), _text(acknowledge), _text(str(csrf_token))
+    url = reverse("incidents:list")
+    items = []
+    for notice in notices:
+        action = reverse("response:acknowledge", args=[notice["pk"]])
+        items.append(
+            f'\n    <li data-notice="{notice["pk"]}">\n'
+            f'      <a href="{url}{notice["incident_id"]}/">#{notice["incident_id"]} '
+            f'{_text(notice["township"])}</a>\n'
+            f'      {_text(notice["level_label"])} → {_text(notice["unit"])} '
+            f'{_clock(notice["clock"], labels)}\n'
+            f'      <form method="post" action="{action}" class="inline">'
+            f'<input type="hidden" name="csrfmiddlewaretoken" value="{csrf_token}">\n'
+            f'        <input type="hidden" name="next" value="{back}">\n'
+            f'        <button type="submit" class="primary">{acknowledge}</button></form>\n'
+            f'    </li>')
+    return mark_safe("".join(items))
+
+
 def _clock(clock, labels):
     """The clock's HTML. Kinds, states and times are the code's own values, the labels are
     escaped once (_labels), so only the names of units need escaping here: a board draws

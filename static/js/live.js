@@ -1,7 +1,9 @@
 // The live command room and unit dashboard. The socket pushes timeline events; this script
 // applies them in sequence order, and whenever it may have missed one (a gap, a reconnect,
-// a heartbeat ahead of it) it fetches the rest from the timeline API. After events it
-// re-fetches the panels, which the server renders from the database.
+// a heartbeat ahead of it) it fetches the rest from the timeline API. The panels, which the
+// server renders from the database, come on the socket after events (one render per event and
+// kind of screen, sent to all its screens); a screen fetches them itself when none came within
+// PANEL_PUSH_GRACE of an event, and whenever the socket or the server's feed is down.
 // Other pages use it too (the incident page, the incident list): with data-parts, the page
 // itself is re-fetched and each [data-live-part] swapped (not one someone is typing in); with
 // data-incident, only that incident's events do it. They have no feed, banner or wall clock.
@@ -15,6 +17,7 @@
   var HISTORY = 200;           // events read on opening the page (grouped, routine left out)
   var UNITS_NAMED = 3;         // units named on a grouped line before "and others"
   var PANEL_DELAY = 250;       // ms: events arriving together refresh the panels once
+  var PANEL_PUSH_GRACE = 3000; // ms: panels not pushed by then after an event are fetched
   var PANEL_REFRESH = 60000;   // ms: also refresh now and then (and keep the session alive)
   var POLL = 10000;            // ms: catch up by polling while the socket is down
   var labels = root.dataset;
@@ -35,6 +38,9 @@
   var silenceTimer = null;
   var pollTimer = null;
   var panelTimer = null;
+  var panelsSeq = Number(labels.seq);  // the newest event the panels shown include
+  var feedUp = true;                  // the server hears the push from Redis
+  var graceTimer = null;
 
   // --- applying events, in order ------------------------------------------------------------
 
@@ -214,6 +220,7 @@
   var panelsAgain = false;
 
   function schedulePanels() {
+    if (pushed()) { awaitPushedPanels(lastSeq); return; }
     if (panelsFetching) { panelsAgain = true; return; }
     if (panelTimer) { return; }
     panelTimer = window.setTimeout(refreshPanels, PANEL_DELAY);
@@ -234,7 +241,7 @@
       return response.text();
     }).then(function (html) {
       if (labels.parts === undefined) {
-        document.getElementById("panels").innerHTML = html;
+        showPanelsHtml(html);
       } else {
         swapParts(html);
       }
@@ -244,6 +251,41 @@
       panelsFetching = false;
       if (panelsAgain) { refreshPanels(); }
     });
+  }
+
+  function pushed() {
+    return Boolean(labels.panelsPush) && socket !== null && socket.readyState === 1 && feedUp;
+  }
+
+  // Panels at least as new as event `seq` should come on the socket; if not in time, fetch.
+  function awaitPushedPanels(seq) {
+    if (panelsSeq >= seq || graceTimer) { return; }
+    graceTimer = window.setTimeout(function () {
+      graceTimer = null;
+      if (panelsSeq < seq) {
+        refreshPanels();
+      } else if (panelsSeq < lastSeq) {
+        awaitPushedPanels(lastSeq);
+      }
+    }, PANEL_PUSH_GRACE);
+  }
+
+  function showPanels(frame) {
+    if (frame.seq < panelsSeq) { return; }
+    showPanelsHtml(frame.html);
+    panelsSeq = frame.seq;
+    touched();
+  }
+
+  // The unit dashboard's forms carry this page's CSRF token: pushed panels have none.
+  function showPanelsHtml(html) {
+    var panels = document.getElementById("panels");
+    panels.innerHTML = html;
+    panels.querySelectorAll("input[name=csrfmiddlewaretoken]").forEach(function (field) {
+      field.value = labels.csrf;
+    });
+    var rendered = panels.querySelector("[data-panels-seq]");
+    if (rendered) { panelsSeq = Math.max(panelsSeq, Number(rendered.dataset.panelsSeq)); }
   }
 
   function swapParts(html) {
@@ -319,9 +361,12 @@
 
   function connect() {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(scheme + window.location.host + labels.socketPath);
+    var query = labels.panelsPush ? "?panels=" + encodeURIComponent(labels.panelsPush) +
+      "&lang=" + encodeURIComponent(lang) : "";
+    socket = new WebSocket(scheme + window.location.host + labels.socketPath + query);
     socket.onopen = function () {
       retries = 0;
+      feedUp = true;   // the server says at once if its feed is down
       setStatus("connected");
       stopPolling();
       catchUp();
@@ -332,6 +377,7 @@
       expectWithin();
       touched();
       if (frame.type === "feed") { showFeedState(frame.state); return; }
+      if (frame.type === "panels") { showPanels(frame); return; }
       if (frame.type === "heartbeat") {
         if (frame.seq > lastSeq) { highestSeen = Math.max(highestSeen, frame.seq); catchUp(); }
         return;
@@ -361,6 +407,7 @@
   // The server says whether its own feed from Redis works: while it does not, no push can
   // arrive although the socket is open, so the screen says so and polls.
   function showFeedState(state) {
+    feedUp = state !== "down";
     if (state === "down") {
       setStatus("degraded");
       startPolling();

@@ -216,6 +216,9 @@ CACHES = {
                "LOCATION": "panels", "OPTIONS": {"MAX_ENTRIES": 1000}},
 }
 LIVE_PANELS_SHARED = env.get_bool("LIVE_PANELS_SHARED", True)
+# ... and pushed on the screens' sockets after each event (command_room/panel_push.py), so a
+# screen need not fetch them; LIVE_PANELS_PUSH=0 leaves the fetching to the browsers.
+LIVE_PANELS_PUSH = env.get_bool("LIVE_PANELS_PUSH", True)
 
 # --- people, sessions, login security ------------------------------------------------------
 
