@@ -80,6 +80,7 @@ FETCH_TIMEOUT = 30  # s: a fetch that hangs counts as failed, and the screen fet
 TARGET_SECONDS = 1.0
 AUDIENCES = 5  # townships and member units taking part
 PANELS_SEQ = re.compile(rb'data-panels-seq="(\d+)"')
+PANELS_TAG = re.compile(rb'data-panels-render="([^"]*)"')
 LENGTH = re.compile(rb"\r\ncontent-length: *(\d+)", re.IGNORECASE)
 MODES = {"pushed": {"LIVE_PANELS_PUSH": "1", "LIVE_PANELS_SHARED": "1"},
          "fetched": {"LIVE_PANELS_PUSH": "0", "LIVE_PANELS_SHARED": "1"},
@@ -198,6 +199,7 @@ class Screen:
         self.host, self.port, self.page, self.cookie, self.gate = host, port, page, cookie, gate
         self.pushed = pushed
         self.applied = self.held_seq = 0
+        self.held_tag = ""
         self.grace = None  # the timer that fetches when pushed panels are late
         self.pushes = 0
         self.scheduled = self.fetching = self.again = False
@@ -224,7 +226,12 @@ class Screen:
                     continue
                 if frame["type"] == "panels":
                     self.pushes += 1
-                    self.held(frame["seq"], len(message))
+                    self.bytes += len(message)
+                    if "diff" in frame and frame["base"] != self.held_tag:
+                        self.push_late(frame["seq"])  # holds another render: fetch, as live.js
+                        continue
+                    self.held_tag = frame["tag"]
+                    self.held(frame["seq"], 0)
                     continue
                 self.applied = max(self.applied, frame["seq"])
                 if frame["type"] == "skip":
@@ -272,6 +279,7 @@ class Screen:
             body = None
         if body is not None:
             self.fetches += 1
+            self.held_tag = PANELS_TAG.search(body).group(1).decode()
             self.held(int(PANELS_SEQ.search(body).group(1)), len(body))
         self.fetching = False
         if self.again:

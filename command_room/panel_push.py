@@ -6,17 +6,25 @@ A page that shows panels (command_room.screens) opens its socket with `?panels=<
 render key of command_room.panels). When a push arrives that the audience sees (and, for a unit
 dashboard, that concerns its units or no incident at all), the screen is marked stale, and
 PUSH_DELAY later its panels are rendered once (command_room.panels.screen_render, so a browser
-that fetches them is served the same render) and sent as one frame,
-{"type": "panels", "seq": N, "html": "…"}, to each of its sockets. Events arriving while a render
-runs make one more render after it, not one each.
+that fetches them is served the same render) and sent to each of its sockets. Events arriving
+while a render runs make one more render after it, not one each.
+
+What is sent is what changed. The panels' HTML is cut into chunks, one per row, list item,
+section (CHUNKS); a socket that holds the screen's previous push gets {"type": "panels", "seq":
+N, "tag": T, "base": B, "diff": [...]}, where each item of diff is either [i, j], the chunks i
+to j - 1 of render B, or a new chunk; a socket that joined since gets the whole render,
+{"type": "panels", "seq": N, "tag": T, "chunks": [...]}. A browser holding a render other than
+B (it fetched one meanwhile) fetches the panels instead of applying the change.
 
 A render that fails is logged; the browsers, which fetch their panels when none arrives within
 a few seconds of an event (static/js/live.js), stay true. The unit dashboard's forms get the
 page's CSRF token in the browser: the pushed HTML carries none."""
 
 import asyncio
+import difflib
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 
 from channels.db import database_sync_to_async
@@ -30,6 +38,9 @@ from command_room.screens import SCREENS
 
 logger = logging.getLogger(__name__)
 PUSH_DELAY = 0.1  # s: events arriving together make one render
+# Where the panels' HTML is cut: before each row, list item, section and block. live.js cuts
+# a fetched render the same way (and drops the empty chunk before a leading cut, as here).
+CHUNKS = re.compile(r"(?=<(?:tr|li|section|div)[ >])")
 
 
 @dataclass(eq=False)
@@ -42,8 +53,10 @@ class PanelScreen:
     units: frozenset | None
     language: str
     sockets: set = field(default_factory=set)
+    joined: set = field(default_factory=set)  # sockets that hold no push of this screen yet
     stale_since: int = 0  # the event that asks for a new render; 0: none
     task: asyncio.Task | None = None
+    pushed: tuple = ("", [])  # the last render sent: its tag and chunks
 
     def concerns(self, push):
         if not self.audience.sees(push["audience"]):
@@ -77,6 +90,7 @@ class PanelPush:
         """In the event loop: the socket joins its screen."""
         screen = self.screens.setdefault(key, candidate)
         screen.sockets.add(consumer)
+        screen.joined.add(consumer)
         consumer.panel_key = key
 
     def discard(self, consumer):
@@ -85,6 +99,7 @@ class PanelPush:
         if screen is None:
             return
         screen.sockets.discard(consumer)
+        screen.joined.discard(consumer)
         if not screen.sockets:
             del self.screens[key]
             if screen.task:
@@ -105,22 +120,56 @@ class PanelPush:
             await asyncio.sleep(PUSH_DELAY)
             while screen.stale_since and screen.sockets:
                 seq, screen.stale_since = screen.stale_since, 0
+                joined, screen.joined = screen.joined, set()
                 try:
-                    text = await database_sync_to_async(_panels_frame)(screen, seq)
+                    whole, change = await database_sync_to_async(_panels_frames)(
+                        screen, seq, bool(joined))
                 except Exception:  # the browsers fetch their panels when none arrives
                     logger.exception("Live panels of %s could not be rendered", screen.screen.name)
+                    screen.joined |= joined
                     return
                 for consumer in list(screen.sockets):
-                    fanout.send(consumer, text)
+                    text = whole if consumer in joined or change is None else change
+                    if text:
+                        fanout.send(consumer, text)
         finally:
             screen.task = None
 
 
-def _panels_frame(screen, seq):
+def _panels_frames(screen, seq, whole_wanted):
+    """The frames of a render at least as new as event `seq`: (the whole render if
+    `whole_wanted`, else None; what changed since the screen's last push, None when no change
+    can be told, "" when it is that same render)."""
     with translation.override(screen.language):
         render = screen_render(screen.screen, screen.user, screen.units, seq)
+    base_tag, base = screen.pushed
+    if render.tag == base_tag:
+        return (_frame(render, chunks=base) if whole_wanted else None), ""
     html = render.html.replace(CSRF_PLACEHOLDER, "") if screen.units is not None else render.html
-    return json.dumps({"type": "panels", "seq": render.seq, "html": html}, ensure_ascii=False)
+    chunks = chunks_of(html)
+    screen.pushed = (render.tag, chunks)
+    whole = _frame(render, chunks=chunks) if whole_wanted or not base_tag else None
+    return whole, _frame(render, base=base_tag, diff=diff(base, chunks)) if base_tag else None
+
+
+def chunks_of(html):
+    return [chunk for chunk in CHUNKS.split(html) if chunk]
+
+
+def diff(old, new):
+    """`new` as runs of `old`'s chunks ([i, j]) and chunks of its own."""
+    ops = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if tag == "equal":
+            ops.append([i1, i2])
+        else:
+            ops.extend(new[j1:j2])
+    return ops
+
+
+def _frame(render, **parts):
+    return json.dumps({"type": "panels", "seq": render.seq, "tag": render.tag, **parts},
+                      ensure_ascii=False)
 
 
 panel_push = PanelPush()

@@ -45,6 +45,7 @@ class Render:
     seq: int
     html: str
     until: datetime
+    tag: str  # names this render (data-panels-render): a pushed change says which it changes
 
     def answers(self, seq, now):
         return self.seq >= seq and now < self.until
@@ -103,8 +104,10 @@ def shared_render(key, seq, render):
 def _render(user, screen, units):
     now = timezone.now()
     context = screen.build(user, units)
-    context["csrf_token"] = CSRF_PLACEHOLDER
-    return Render(context["seq"], render_to_string(screen.template, context), _render_until(now))
+    tag = secrets.token_hex(4)
+    context.update(csrf_token=CSRF_PLACEHOLDER, render_tag=tag)
+    return Render(context["seq"], render_to_string(screen.template, context), _render_until(now),
+                  tag)
 
 
 def _render_until(now):

@@ -9,22 +9,25 @@ nothing else of the user is in it, and elapsed times and countdowns are the brow
 one render can serve every screen of the same audience.
 """
 
+import threading
 from collections import defaultdict
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Count, F, Min, Q, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
+from django.utils.translation import get_language, ngettext, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext
 
+from command_room.audience import Audience
 from directory.choices import UnitKind
 from directory.models import TaskGroup
 from directory.selectors import shifts_on_duty
 from early_warnings.choices import WarningLevel
 from early_warnings.selectors import in_effect
 from incidents.choices import DeadlineKind, Grade, Scenario
-from incidents.models import Deadline
-from incidents.selectors import incidents_visible_to
+from incidents.models import Deadline, Incident
 from response.choices import (
     OPEN_STATES,
     RUNNING_STATES,
@@ -38,7 +41,8 @@ from timeline.selectors import latest_seq
 WARNING_ORDER = [WarningLevel.MAJOR, WarningLevel.LARGER, WarningLevel.GENERAL]
 LEVEL_ORDER = [ResponseLevel.LEVEL_I, ResponseLevel.LEVEL_II, ResponseLevel.LEVEL_III]
 INCIDENT_FIELDS = ["pk", "is_drill", "grade", "scenario", "place", "households_affected",
-                   "reported_at", "township_id", "township__short_name", "township__name"]
+                   "reported_at", "township_id", "reporter_unit_id", "township__short_name",
+                   "township__name"]
 GROUPS_SHOWN = 10  # responses whose task groups the command room details; the rest counted
 OVERDUE_NAMES_SHOWN = 5  # then "and others": the count says how many
 # A notice clock that still asks its unit to acknowledge: neither met nor cancelled.
@@ -62,26 +66,115 @@ class Row(dict):
 
 def command_room(user, units=None):
     """What the command room shows this user now; `units` narrows it to what concerns
-    those units (a member unit's dashboard). `seq` is read first: the state below is at
-    least as new as it, so a browser that resumes from it misses nothing."""
+    those units (a member unit's dashboard). The county's board (county_board) is read once
+    per event and language and narrowed here to what the user may see."""
+    county = county_board()
+    audience = Audience.of(user)
+    incidents = [row for row in county.incidents if _sees(audience, row)
+                 and (units is None or not county.noticed[row["pk"]].isdisjoint(units))]
+    groups, groups_folded, units_pending = _task_groups(county, incidents, units)
+    return {
+        "seq": county.seq,
+        "incidents": incidents,
+        "warnings": county.warnings,
+        "groups": groups,
+        "groups_folded": groups_folded,
+        "totals": _totals(incidents, county.warnings, units_pending),
+        "on_duty": [s for s in shifts_on_duty() if s.unit.kind == UnitKind.OFFICE],
+    }
+
+
+def _sees(audience, row):
+    return (audience.everything or row["township_id"] in audience.townships
+            or row["reporter_unit_id"] in audience.enterprises)
+
+
+@dataclass
+class CountyBoard:
+    """Every incident in progress as the board shows it, most urgent first, and what the
+    task-group panels need: the same for every screen at one event, whatever it narrows."""
+
+    seq: int
+    incidents: list
+    noticed: dict  # incident pk → the units it noticed (any response)
+    warnings: list
+    chosen: dict  # running response pk → its task groups (definitions)
+    acknowledged: dict  # running response pk → {unit id: acknowledged?}
+    checklist: dict  # (response pk, task group pk) → {"items": n, "done": n}
+
+
+_boards = {}  # (seq, language) → CountyBoard, the latest few
+_boards_lock = threading.Lock()
+BOARDS_KEPT = 4
+
+
+def county_board():
+    """The county's board at the latest event, read once per event and language when the
+    live panels are shared (LIVE_PANELS_SHARED), concurrent readers waiting for the one
+    reading it. `seq` is read first: the state is at least as new as it, so a browser that
+    resumes from it misses nothing."""
     seq = latest_seq()
-    incidents = _incidents(user, units)
+    if not settings.LIVE_PANELS_SHARED:
+        return _read_county_board(seq)
+    key = (seq, get_language())
+    with _boards_lock:
+        flight = _boards.get(key)
+        if flight is None:
+            flight = _boards[key] = _Flight()
+            for old in sorted(_boards)[:-BOARDS_KEPT]:
+                del _boards[old]
+    return flight.result(lambda: _read_county_board(seq))
+
+
+def forget_county_boards():
+    """Read the board anew at the next call (a test's database starts its events afresh)."""
+    with _boards_lock:
+        _boards.clear()
+
+
+class _Flight:
+    """One read, however many threads want it; a failed read is tried again by the next."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.board = None
+
+    def result(self, read):
+        with self.lock:
+            if self.board is None:
+                self.board = read()
+            return self.board
+
+
+def _read_county_board(seq):
+    incidents = _incidents()
     by_pk = {row["pk"]: row for row in incidents}
     _add_responses(by_pk)
     _add_report_clocks(by_pk)
     _add_notices(by_pk)
     incidents.sort(key=_urgency)
-    warnings = sorted(in_effect(), key=_warning_rank)
-    groups, groups_folded, units_pending = _task_groups(incidents, units)
-    return {
-        "seq": seq,
-        "incidents": incidents,
-        "warnings": warnings,
-        "groups": groups,
-        "groups_folded": groups_folded,
-        "totals": _totals(incidents, warnings, units_pending),
-        "on_duty": [s for s in shifts_on_duty() if s.unit.kind == UnitKind.OFFICE],
-    }
+    noticed = defaultdict(set)
+    acknowledged = defaultdict(dict)
+    running = {row["response"]["pk"] for row in incidents
+               if row["response"] and row["response"]["state"] in RUNNING_STATES}
+    for incident_id, response_id, unit_id, done in Notice.objects.filter(
+            response__incident__in=list(by_pk)).annotate(
+            done=Q(acknowledged_at__isnull=False)).order_by().values_list(
+            "response__incident_id", "response_id", "unit_id", "done"):
+        noticed[incident_id].add(unit_id)
+        if response_id in running:
+            acknowledged[response_id][unit_id] = done
+    groups = _group_definitions()
+    chosen = defaultdict(list)
+    for response_id, group_id in Response.task_groups.through.objects.filter(
+            response__in=running).values_list("response_id", "taskgroup_id"):
+        chosen[response_id].append(groups[group_id])
+    checklist = {(c["response_id"], c["task_group_id"]): c for c in ChecklistItem.objects.filter(
+        response__in=running, task_group__isnull=False).values(
+        "response_id", "task_group_id").annotate(
+        items=Count("pk"), done=Count("pk", filter=Q(status=ChecklistStatus.DONE))).order_by()}
+    return CountyBoard(seq, incidents, {pk: frozenset(noticed[pk]) for pk in by_pk},
+                       sorted(in_effect(), key=_warning_rank), chosen, acknowledged, checklist)
 
 
 def pending_notices(units):
@@ -108,13 +201,10 @@ def pending_notices(units):
     return rows
 
 
-def _incidents(user, units):
-    incidents = incidents_visible_to(user).in_progress()
-    if units is not None:
-        incidents = incidents.filter(pk__in=Notice.objects.filter(unit__in=units).values(
-            "response__incident"))
+def _incidents():
     grades, scenarios = _labels(Grade), _labels(Scenario)
-    rows = [Row(row) for row in incidents.order_by("-reported_at").values(*INCIDENT_FIELDS)]
+    rows = [Row(row) for row in Incident.objects.in_progress().order_by(
+        "-reported_at").values(*INCIDENT_FIELDS)]
     for row in rows:
         short_name, name = row.pop("township__short_name"), row.pop("township__name")
         row.update(since=timezone.localtime(row["reported_at"]).isoformat(),
@@ -217,51 +307,36 @@ def _totals(incidents, warnings, units_pending):
     }
 
 
-def _task_groups(incidents, units):
+def _task_groups(county, incidents, units):
     """The running responses' task groups, most urgent incident first: for the first
     GROUPS_SHOWN responses each group with its units, how many of the units noticed have
     acknowledged and how many checklist items are done; how many responses more; and how
     many units have a notice still to acknowledge."""
     responses = [row["response"] for row in incidents
                  if row["response"] and row["response"]["state"] in RUNNING_STATES]
-    response_ids = [r["pk"] for r in responses]
-    groups, by_incident = _group_definitions(), {row["pk"]: row for row in incidents}
-    chosen = defaultdict(list)
-    for response_id, group_id in Response.task_groups.through.objects.filter(
-            response__in=response_ids).values_list("response_id", "taskgroup_id"):
-        chosen[response_id].append(groups[group_id])
     wanted = set(units) if units is not None else None
     detailed = []
     for response in responses:
-        involved = sorted((g for g in chosen[response["pk"]]
+        involved = sorted((g for g in county.chosen[response["pk"]]
                            if wanted is None or wanted & g["unit_ids"]), key=lambda g: g["order"])
         if involved:
             detailed.append((response, involved))
-    shown = detailed[:GROUPS_SHOWN]
-    shown_ids = [response["pk"] for response, _ in shown]
-    acknowledged = defaultdict(dict)
-    for response_id, unit_id, done in Notice.objects.filter(response__in=shown_ids).annotate(
-            done=Q(acknowledged_at__isnull=False)).order_by().values_list(
-            "response_id", "unit_id", "done"):
-        acknowledged[response_id][unit_id] = done
-    checklist = {(c["response_id"], c["task_group_id"]): c for c in ChecklistItem.objects.filter(
-        response__in=shown_ids, task_group__isnull=False).values(
-        "response_id", "task_group_id").annotate(
-        items=Count("pk"), done=Count("pk", filter=Q(status=ChecklistStatus.DONE))).order_by()}
+    by_incident = {row["pk"]: row for row in incidents}
     result = []
-    for response, involved in shown:
-        noticed = acknowledged[response["pk"]]
+    for response, involved in detailed[:GROUPS_SHOWN]:
+        noticed = county.acknowledged[response["pk"]]
         rows = []
         for group in involved:
             members = [u for u in group["unit_ids"] if u in noticed]
-            items = checklist.get((response["pk"], group["pk"]), {"items": 0, "done": 0})
+            items = county.checklist.get((response["pk"], group["pk"]), {"items": 0, "done": 0})
             rows.append({"group": group, "noticed": len(members),
                          "acknowledged": sum(noticed[u] for u in members),
                          "done": items["done"], "items": items["items"]})
         result.append({"response": response, "incident": by_incident[response["incident_id"]],
                        "groups": rows})
-    pending = Notice.objects.filter(response__in=response_ids, acknowledged_at__isnull=True)
-    return result, len(detailed) - len(shown), pending.values("unit").distinct().count()
+    pending = {unit for response in responses
+               for unit, done in county.acknowledged[response["pk"]].items() if not done}
+    return result, max(0, len(detailed) - GROUPS_SHOWN), len(pending)
 
 
 def _group_definitions():

@@ -59,10 +59,14 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture(autouse=True)
 def _fresh_panels():
     """Each test's database starts its sequence numbers afresh (rolled back), so the panels
-    kept for a sequence number by an earlier test (command_room.panels) must not answer."""
+    kept for a sequence number by an earlier test (command_room.panels), and the county's
+    board read for one (command_room.selectors), must not answer."""
     from django.core.cache import caches
 
+    from command_room.selectors import forget_county_boards
+
     caches["panels"].clear()
+    forget_county_boards()
 
 
 @pytest.hookimpl(hookwrapper=True)

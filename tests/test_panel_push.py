@@ -4,10 +4,12 @@ burst of events makes one render, not one each; a screen the event does not conc
 End to end: a real Uvicorn, real Redis, real WebSocket clients."""
 
 import json
+import re
 import time
 
 import pytest
 from django.db import transaction
+from django.test import Client
 from websockets.sync.client import connect
 
 from directory.choices import PositionCode
@@ -52,6 +54,25 @@ def panels_frames(socket, seconds):
     return received
 
 
+def held(frames):
+    """The HTML a browser that took every one of these frames shows (live.js's rule): a
+    whole render, or what changed since the render it holds."""
+    tag, chunks = "", []
+    for frame in frames:
+        if "diff" in frame:
+            assert frame["base"] == tag
+            chunks = [chunk for part in frame["diff"] for chunk in (
+                chunks[part[0]:part[1]] if isinstance(part, list) else [part])]
+        else:
+            chunks = frame["chunks"]
+        tag = frame["tag"]
+    return "".join(chunks)
+
+
+def without_tags(html):
+    return re.sub(r'data-panels-render="[^"]*"', "", html)
+
+
 def test_screens_of_one_audience_get_the_same_pushed_panels_after_an_event(server, make_user):
     duty, director = make_user(PositionCode.DUTY_OFFICER), make_user(PositionCode.OFFICE_DIRECTOR)
     with screen(server, duty, "panels=room&lang=zh-hans") as first, \
@@ -64,9 +85,9 @@ def test_screens_of_one_audience_get_the_same_pushed_panels_after_an_event(serve
         in_english, none = panels_frames(english, 1), panels_frames(fetching, 1)
     assert mine and mine == theirs  # the same text: one render for both
     assert mine[-1]["seq"] >= seq
-    assert f'data-incident="{incident.pk}"' in mine[-1]["html"]
-    assert "南村镇" in mine[-1]["html"] and "Incidents in progress" in in_english[-1]["html"]
-    assert "<html" not in mine[-1]["html"]
+    assert f'data-incident="{incident.pk}"' in held(mine)
+    assert "南村镇" in held(mine) and "Incidents in progress" in held(in_english)
+    assert "<html" not in held(mine)
     assert none == []  # a page that did not ask for panels (the incident page) fetches its own
 
 
@@ -78,8 +99,26 @@ def test_a_burst_of_events_makes_one_render_not_one_each(server, make_user):
         seq = latest_seq()
         received = panels_frames(wall, 3)
     assert 1 <= len(received) <= 2 and received[-1]["seq"] == seq
-    assert all(f'data-incident="{incident.pk}"' in received[-1]["html"]
-               for incident in incidents)
+    assert all(f'data-incident="{incident.pk}"' in held(received) for incident in incidents)
+
+
+def test_a_screen_is_sent_what_changed_and_then_shows_what_a_fetch_would(server, make_user):
+    duty = make_user(PositionCode.DUTY_OFFICER)
+    for _ in range(5):
+        report_incident(duty)
+    with screen(server, duty, "panels=room") as room:
+        report_incident(duty)
+        whole = panels_frames(room, 3)
+        changed = report_incident(duty, township=Unit.objects.get(code="tw_xiacun"))
+        change = panels_frames(room, 3)
+    client = Client()
+    client.force_login(duty)
+    fetched = client.get(f"/command/?panels=1&seq={latest_seq()}").content.decode()
+    assert "chunks" in whole[0] and [("diff" in frame) for frame in change] == [True]
+    assert len(json.dumps(change[0])) < len(json.dumps(whole[0])) / 3
+    shown = held(whole + change)
+    assert f'data-incident="{changed.pk}"' in shown
+    assert without_tags(shown) == without_tags(fetched)
 
 
 def test_a_screen_the_event_does_not_concern_gets_no_panels(server, make_user):
@@ -91,8 +130,8 @@ def test_a_screen_the_event_does_not_concern_gets_no_panels(server, make_user):
         own = report_incident(duty)
         received = panels_frames(township, 3)
     assert elsewhere == []
-    assert f'data-incident="{own.pk}"' in received[-1]["html"]
-    assert "下村镇" not in received[-1]["html"]
+    assert f'data-incident="{own.pk}"' in held(received)
+    assert "下村镇" not in held(received)
 
 
 def test_a_unit_dashboard_is_pushed_its_units_panels_without_a_csrf_token(server, make_user):
@@ -105,7 +144,7 @@ def test_a_unit_dashboard_is_pushed_its_units_panels_without_a_csrf_token(server
             actor=commander, incident=incident, level="I", reason="寒潮")
         received = panels_frames(unit, 3)
         refused = panels_frames(not_a_liaison, 1)
-    html = received[-1]["html"]
+    html = held(received)
     assert 'id="room-notices"' in html and f"#{incident.pk}" in html
     assert 'name="csrfmiddlewaretoken" value=""' in html  # the page's token fills it
     assert refused == []

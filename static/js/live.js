@@ -241,7 +241,7 @@
       return response.text();
     }).then(function (html) {
       if (labels.parts === undefined) {
-        showPanelsHtml(html);
+        fetchedPanels(html);
       } else {
         swapParts(html);
       }
@@ -270,11 +270,38 @@
     }, PANEL_PUSH_GRACE);
   }
 
+  // A pushed render comes whole (frame.chunks) or as what changed since the render `base`
+  // (frame.diff: runs [i, j] of its chunks, and new chunks), which only the screen holding
+  // `base` can apply; any other fetches the panels (command_room/panel_push.py).
+  var held = {tag: "", chunks: []};
+  var CHUNKS = /(?=<(?:tr|li|section|div)[ >])/;
+
   function showPanels(frame) {
+    var chunks = frame.chunks;
+    if (frame.diff) {
+      if (frame.base !== held.tag) {
+        if (frame.seq > panelsSeq) { refreshPanels(); }
+        return;
+      }
+      chunks = [];
+      frame.diff.forEach(function (part) {
+        if (typeof part === "string") {
+          chunks.push(part);
+        } else {
+          for (var i = part[0]; i < part[1]; i += 1) { chunks.push(held.chunks[i]); }
+        }
+      });
+    }
+    held = {tag: frame.tag, chunks: chunks};
     if (frame.seq < panelsSeq) { return; }
-    showPanelsHtml(frame.html);
-    panelsSeq = frame.seq;
+    showPanelsHtml(chunks.join(""));
     touched();
+  }
+
+  function fetchedPanels(html) {
+    var tag = /data-panels-render="([^"]*)"/.exec(html);
+    held = {tag: tag ? tag[1] : "", chunks: html.split(CHUNKS).filter(Boolean)};
+    showPanelsHtml(html);
   }
 
   // The unit dashboard's forms carry this page's CSRF token: pushed panels have none.
