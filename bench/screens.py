@@ -227,7 +227,7 @@ class Screen:
                 if frame["type"] == "panels":
                     self.pushes += 1
                     self.bytes += len(message)
-                    if "diff" in frame and frame["base"] != self.held_tag:
+                    if "diff" in frame and self.held_tag not in (frame["base"], frame["tag"]):
                         self.push_late(frame["seq"])  # holds another render: fetch, as live.js
                         continue
                     self.held_tag = frame["tag"]

@@ -35,6 +35,14 @@ class Audience:
 
     @classmethod
     def of(cls, user):
+        """The user's audience, read once per user object (a request's, or a live socket's:
+        a changed position takes effect at the next request or connection)."""
+        if not hasattr(user, "_live_audience"):
+            user._live_audience = cls._read(user)
+        return user._live_audience
+
+    @classmethod
+    def _read(cls, user):
         if user.has_perm(VIEW_ALL_INCIDENTS):
             return cls(everything=True)
         townships, enterprises = scope_of(user) if user.has_perm(VIEW_INCIDENTS) else ((), ())

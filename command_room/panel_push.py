@@ -122,8 +122,8 @@ class PanelPush:
                 seq, screen.stale_since = screen.stale_since, 0
                 joined, screen.joined = screen.joined, set()
                 try:
-                    whole, change = await database_sync_to_async(_panels_frames)(
-                        screen, seq, bool(joined))
+                    whole, change = await database_sync_to_async(
+                        _panels_frames, thread_sensitive=False)(screen, seq, bool(joined))
                 except Exception:  # the browsers fetch their panels when none arrives
                     logger.exception("Live panels of %s could not be rendered", screen.screen.name)
                     screen.joined |= joined

@@ -25,14 +25,12 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db.models import Min, Q
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import get_language
 
 from command_room.audience import Audience
-from directory.models import DutyShift
 from timeline.selectors import latest_seq
 from zezhou_heat.views import number_in_query
 
@@ -106,14 +104,11 @@ def _render(user, screen, units):
     context = screen.build(user, units)
     tag = secrets.token_hex(4)
     context.update(csrf_token=CSRF_PLACEHOLDER, render_tag=tag)
-    return Render(context["seq"], render_to_string(screen.template, context), _render_until(now),
-                  tag)
+    return Render(context["seq"], render_to_string(screen.template, context),
+                  _render_until(now, context["changes_at"]), tag)
 
 
-def _render_until(now):
+def _render_until(now, shift_change):
     """When a render made now stops answering: the next change of duty shift, or
     RENDER_MAX_AGE from now."""
-    changes = DutyShift.objects.aggregate(
-        start=Min("starts_at", filter=Q(starts_at__gt=now)),
-        end=Min("ends_at", filter=Q(ends_at__gt=now)))
-    return min(filter(None, [changes["start"], changes["end"], now + RENDER_MAX_AGE]))
+    return min(filter(None, [shift_change, now + RENDER_MAX_AGE]))

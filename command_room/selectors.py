@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from command_room.audience import Audience
 from directory.choices import UnitKind
-from directory.models import TaskGroup
+from directory.models import DutyShift, TaskGroup
 from directory.selectors import shifts_on_duty
 from early_warnings.choices import WarningLevel
 from early_warnings.selectors import in_effect
@@ -80,7 +80,8 @@ def command_room(user, units=None):
         "groups": groups,
         "groups_folded": groups_folded,
         "totals": _totals(incidents, county.warnings, units_pending),
-        "on_duty": [s for s in shifts_on_duty() if s.unit.kind == UnitKind.OFFICE],
+        "on_duty": county.on_duty,
+        "changes_at": county.changes_at,
     }
 
 
@@ -101,6 +102,11 @@ class CountyBoard:
     chosen: dict  # running response pk → its task groups (definitions)
     acknowledged: dict  # running response pk → {unit id: acknowledged?}
     checklist: dict  # (response pk, task group pk) → {"items": n, "done": n}
+    on_duty: list  # the office's duty shifts now
+    changes_at: object  # when the next duty shift starts or ends (None: none is planned)
+
+    def current(self):
+        return self.changes_at is None or timezone.now() < self.changes_at
 
 
 _boards = {}  # (seq, language) → CountyBoard, the latest few
@@ -119,7 +125,7 @@ def county_board():
     key = (seq, get_language())
     with _boards_lock:
         flight = _boards.get(key)
-        if flight is None:
+        if flight is None or not flight.current():  # a duty shift began or ended since
             flight = _boards[key] = _Flight()
             for old in sorted(_boards)[:-BOARDS_KEPT]:
                 del _boards[old]
@@ -139,6 +145,9 @@ class _Flight:
         self.lock = threading.Lock()
         self.board = None
 
+    def current(self):
+        return self.board is None or self.board.current()
+
     def result(self, read):
         with self.lock:
             if self.board is None:
@@ -147,6 +156,7 @@ class _Flight:
 
 
 def _read_county_board(seq):
+    now = timezone.now()
     incidents = _incidents()
     by_pk = {row["pk"]: row for row in incidents}
     _add_responses(by_pk)
@@ -174,7 +184,17 @@ def _read_county_board(seq):
         "response_id", "task_group_id").annotate(
         items=Count("pk"), done=Count("pk", filter=Q(status=ChecklistStatus.DONE))).order_by()}
     return CountyBoard(seq, incidents, {pk: frozenset(noticed[pk]) for pk in by_pk},
-                       sorted(in_effect(), key=_warning_rank), chosen, acknowledged, checklist)
+                       sorted(in_effect(), key=_warning_rank), chosen, acknowledged, checklist,
+                       [s for s in shifts_on_duty(now) if s.unit.kind == UnitKind.OFFICE],
+                       next_shift_change(now))
+
+
+def next_shift_change(now):
+    """When the next duty shift after `now` starts or ends: who is on duty changes then."""
+    changes = DutyShift.objects.aggregate(
+        start=Min("starts_at", filter=Q(starts_at__gt=now)),
+        end=Min("ends_at", filter=Q(ends_at__gt=now)))
+    return min(filter(None, [changes["start"], changes["end"]]), default=None)
 
 
 def pending_notices(units):

@@ -278,7 +278,9 @@
 
   function showPanels(frame) {
     var chunks = frame.chunks;
-    if (frame.diff) {
+    if (frame.diff && frame.tag === held.tag) {
+      chunks = held.chunks;   // fetched meanwhile: the same render
+    } else if (frame.diff) {
       if (frame.base !== held.tag) {
         if (frame.seq > panelsSeq) { refreshPanels(); }
         return;
