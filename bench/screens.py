@@ -200,6 +200,7 @@ class Screen:
         self.pushed = pushed
         self.applied = self.held_seq = 0
         self.held_tag = ""
+        self.late = self.mismatched = self.wanted = 0
         self.grace = None  # the timer that fetches when pushed panels are late
         self.pushes = 0
         self.scheduled = self.fetching = self.again = False
@@ -227,8 +228,13 @@ class Screen:
                 if frame["type"] == "panels":
                     self.pushes += 1
                     self.bytes += len(message)
+                    if frame.get("same") and frame["tag"] != self.held_tag:
+                        self.mismatched += 1
+                        self.fetch_now()
+                        continue
                     if "diff" in frame and self.held_tag not in (frame["base"], frame["tag"]):
-                        self.push_late(frame["seq"])  # holds another render: fetch, as live.js
+                        self.mismatched += 1
+                        self.fetch_now()  # holds another render: fetch, as live.js does
                         continue
                     self.held_tag = frame["tag"]
                     self.held(frame["seq"], 0)
@@ -237,6 +243,7 @@ class Screen:
                 if frame["type"] == "skip":
                     continue
                 self.waiting[frame["seq"]] = None
+                self.wanted = frame["seq"]
                 if self.pushed:
                     self.await_push(frame["seq"])
                 elif self.fetching:
@@ -255,12 +262,16 @@ class Screen:
     def push_late(self, seq):
         self.grace = None
         if self.held_seq < seq:
-            if self.fetching:
-                self.again = True
-            else:
-                self.refresh()
-        elif self.held_seq < self.applied:
-            self.await_push(self.applied)
+            self.late += 1
+            self.fetch_now()
+        elif self.held_seq < self.wanted:
+            self.await_push(self.wanted)
+
+    def fetch_now(self):
+        if self.fetching:
+            self.again = True
+        else:
+            self.refresh()
 
     def refresh(self):
         self.scheduled, self.fetching, self.again = False, True, False
@@ -334,13 +345,16 @@ async def hold_screens(pipe, host, port, pages, pushed):
     pipe.send(("opened", len(opened)))
     loop = asyncio.get_running_loop()
     while await loop.run_in_executor(None, pipe.recv) == "waiting":
-        pipe.send(sum(len(screen.waiting) for screen in all_screens))
+        pipe.send((sum(len(screen.waiting) for screen in all_screens),
+                   min(screen.applied for screen in all_screens)))
     tasks += [screen.fetch_task for screen in all_screens if screen.fetch_task]
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     pipe.send([(screen.converged, list(screen.waiting), screen.fetches, screen.errors,
-                screen.bytes, screen.failure, screen.pushes) for screen in all_screens])
+                screen.bytes, screen.failure, screen.pushes, screen.late, screen.mismatched,
+                screen.page)
+               for screen in all_screens])
 
 
 # --- one measurement --------------------------------------------------------------------------
@@ -375,9 +389,10 @@ def measure(args, server, pages, actor, pushed):
         cpu_before = cpu_seconds(server.pid)
         committed_at = write_events(actor, args.rate, args.duration)
         drain_until = time.monotonic() + args.drain
-        while time.monotonic() < drain_until:
+        while time.monotonic() < drain_until:  # until every screen has the last event's panels
             ours.send("waiting")
-            if ours.recv() == 0:
+            waiting, applied = ours.recv()
+            if not waiting and applied >= max(committed_at):
                 break
             time.sleep(0.1)
         cpu = cpu_seconds(server.pid) - cpu_before
@@ -411,6 +426,10 @@ def figures(committed_at, seen, cpu):
         "pushes": pushes / max(1, events),
         "kb": sum(screen[4] for screen in seen) / max(1, fetches + pushes) / 1024,
         "errors": sum(screen[3] for screen in seen),
+        "late": sum(screen[7] for screen in seen),
+        "mismatched": sum(screen[8] for screen in seen),
+        "never_pages": Counter((screen[9], seq) for screen in seen for seq in screen[1]),
+        "late_pages": Counter(screen[9] for screen in seen for _ in range(screen[7])),
         "failures": Counter(screen[5] for screen in seen if screen[5]).most_common(2),
     }
 
@@ -423,6 +442,25 @@ def percentile(values, p):
 
 def ms(value):
     return "never" if value == float("inf") else f"{value * 1000:.0f}"
+
+
+def report(run, mode, count, result, server):
+    print(f"{run:>3} {mode:<10} {count:>4} {result['events']:>6} "
+          f"{ms(result['p50']):>7} {ms(result['p99']):>7} {ms(result['max']):>7} "
+          f"{result['missed']:>6} {result['cpu_ms']:>12.1f} {result['fetches']:>13.1f} "
+          f"{result['pushes']:>12.1f} {result['kb']:>9.1f} {result['errors']:>6}", flush=True)
+    errors = [line for line in server.lines if "Error" in line or "Traceback" in line
+              or "could not" in line]
+    for line in errors[-5:]:
+        print(f"      server: {line}", end="")
+    if result["never_pages"]:
+        print(f"      never (page, event): {dict(result['never_pages'])}")
+    if result["late"] or result["mismatched"]:
+        print(f"      fetched for pushes late: {result['late']} "
+              f"(by page: {dict(result['late_pages'])}), "
+              f"for changes of another render: {result['mismatched']}")
+    for failure, screens_failing in result["failures"]:
+        print(f"      {screens_failing} screens last failed: {failure}")
 
 
 # --- main -------------------------------------------------------------------------------------
@@ -464,14 +502,7 @@ def main():
                             except RuntimeError:
                                 print("".join(server.lines[-80:]))
                                 raise
-                            print(f"{run:>3} {mode:<10} {count:>4} {result['events']:>6} "
-                                  f"{ms(result['p50']):>7} {ms(result['p99']):>7} "
-                                  f"{ms(result['max']):>7} {result['missed']:>6} "
-                                  f"{result['cpu_ms']:>12.1f} {result['fetches']:>13.1f} "
-                                  f"{result['pushes']:>12.1f} {result['kb']:>9.1f} "
-                                  f"{result['errors']:>6}", flush=True)
-                            for failure, screens_failing in result["failures"]:
-                                print(f"      {screens_failing} screens last failed: {failure}")
+                            report(run, mode, count, result, server)
                             if mode == "pushed" and count == max(args.screens):
                                 passed &= (result["p99"] <= TARGET_SECONDS
                                            and not result["missed"])

@@ -14,7 +14,9 @@ section (CHUNKS); a socket that holds the screen's previous push gets {"type": "
 N, "tag": T, "base": B, "diff": [...]}, where each item of diff is either [i, j], the chunks i
 to j - 1 of render B, or a new chunk; a socket that joined since gets the whole render,
 {"type": "panels", "seq": N, "tag": T, "chunks": [...]}. A browser holding a render other than
-B (it fetched one meanwhile) fetches the panels instead of applying the change.
+B (it fetched one meanwhile) fetches the panels instead of applying the change. When nothing
+changed, {"type": "panels", "seq": N, "tag": T, "same": true} says that the render T (""
+for the page as it was loaded) holds at event N.
 
 A render that fails is logged; the browsers, which fetch their panels when none arrives within
 a few seconds of an event (static/js/live.js), stay true. The unit dashboard's forms get the
@@ -54,13 +56,12 @@ class PanelScreen:
     language: str
     sockets: set = field(default_factory=set)
     joined: set = field(default_factory=set)  # sockets that hold no push of this screen yet
-    stale_since: int = 0  # the event that asks for a new render; 0: none
+    stale_since: int = 0  # the newest event that asks for a new render; 0: none
     task: asyncio.Task | None = None
     pushed: tuple = ("", [])  # the last render sent: its tag and chunks
 
     def concerns(self, push):
-        if not self.audience.sees(push["audience"]):
-            return False
+        """Whether the event may change these panels."""
         if self.units is None or push["audience"]["incident"] is None:
             return True
         return not self.units.isdisjoint(push.get("units", ()))
@@ -108,12 +109,27 @@ class PanelPush:
             screen.user = next(iter(screen.sockets)).scope["user"]
 
     def deliver(self, push):
-        """After fanout sent the event's frame: the screens it changes render anew."""
+        """After fanout sent the event's frame: the screens it may change render anew; those
+        that see it but whose panels it cannot change (a unit dashboard, an incident that
+        concerns other units) are told their panels hold at this event."""
         for screen in self.screens.values():
-            if screen.concerns(push):
-                screen.stale_since = screen.stale_since or push["seq"]
+            if not screen.audience.sees(push["audience"]):
+                continue
+            if screen.concerns(push) or screen.task is not None:
+                screen.stale_since = max(screen.stale_since, push["seq"])
                 if screen.task is None:
                     screen.task = asyncio.create_task(self._render_while_stale(screen))
+            else:
+                self._unchanged(screen, push["seq"])
+
+    @staticmethod
+    def _unchanged(screen, seq):
+        pushed = json.dumps({"type": "panels", "seq": seq, "tag": screen.pushed[0],
+                             "same": True})
+        if screen.joined:
+            shown = json.dumps({"type": "panels", "seq": seq, "tag": "", "same": True})
+        for consumer in list(screen.sockets):
+            fanout.send(consumer, shown if consumer in screen.joined else pushed)
 
     async def _render_while_stale(self, screen):
         try:
@@ -129,9 +145,8 @@ class PanelPush:
                     screen.joined |= joined
                     return
                 for consumer in list(screen.sockets):
-                    text = whole if consumer in joined or change is None else change
-                    if text:
-                        fanout.send(consumer, text)
+                    fanout.send(consumer, whole if consumer in joined or change is None
+                                else change)
         finally:
             screen.task = None
 
@@ -139,12 +154,12 @@ class PanelPush:
 def _panels_frames(screen, seq, whole_wanted):
     """The frames of a render at least as new as event `seq`: (the whole render if
     `whole_wanted`, else None; what changed since the screen's last push, None when no change
-    can be told, "" when it is that same render)."""
+    can be told)."""
     with translation.override(screen.language):
         render = screen_render(screen.screen, screen.user, screen.units, seq)
     base_tag, base = screen.pushed
     if render.tag == base_tag:
-        return (_frame(render, chunks=base) if whole_wanted else None), ""
+        return (_frame(render, chunks=base) if whole_wanted else None), _frame(render, same=True)
     html = render.html.replace(CSRF_PLACEHOLDER, "") if screen.units is not None else render.html
     chunks = chunks_of(html)
     screen.pushed = (render.tag, chunks)

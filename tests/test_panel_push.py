@@ -59,6 +59,9 @@ def held(frames):
     whole render, or what changed since the render it holds."""
     tag, chunks = "", []
     for frame in frames:
+        if frame.get("same"):  # the render held is still true
+            assert frame["tag"] in (tag, "")
+            continue
         if "diff" in frame:
             assert frame["base"] == tag
             chunks = [chunk for part in frame["diff"] for chunk in (
@@ -148,3 +151,33 @@ def test_a_unit_dashboard_is_pushed_its_units_panels_without_a_csrf_token(server
     assert 'id="room-notices"' in html and f"#{incident.pk}" in html
     assert 'name="csrfmiddlewaretoken" value=""' in html  # the page's token fills it
     assert refused == []
+
+
+def test_every_event_a_screen_sees_is_followed_by_panels_at_least_as_new(server, make_user):
+    duty = make_user(PositionCode.DUTY_OFFICER)
+    officer = make_user(PositionCode.TOWNSHIP_OFFICER, unit_code="tw_nancun")
+    xiacun = Unit.objects.get(code="tw_xiacun")
+    with screen(server, officer, "panels=room") as township, \
+            screen(server, duty, "panels=room") as county:
+        seqs = []
+        for township_unit in [None, xiacun, None, None, xiacun, None]:
+            report_incident(duty, **({"township": township_unit} if township_unit else {}))
+            seqs.append(latest_seq())
+            time.sleep(0.4)
+        received = {"township": all_frames(township, 3), "county": all_frames(county, 1)}
+    for name, frames in received.items():
+        seen = [f["seq"] for f in frames if f["type"] == "event"]
+        panels = [f["seq"] for f in frames if f["type"] == "panels"]
+        assert seen and all(any(p >= seq for p in panels) for seq in seen), (name, seen, panels)
+    assert held([f for f in received["county"] if f["type"] == "panels"])
+
+
+
+def all_frames(socket, seconds):
+    received, deadline = [], time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            received.append(json.loads(socket.recv(timeout=left)))
+        except TimeoutError:
+            break
+    return received

@@ -41,6 +41,7 @@
   var panelsSeq = Number(labels.seq);  // the newest event the panels shown include
   var feedUp = true;                  // the server hears the push from Redis
   var graceTimer = null;
+  var wantedSeq = 0;                  // the newest event the panels should show (not a skip)
 
   // --- applying events, in order ------------------------------------------------------------
 
@@ -220,6 +221,7 @@
   var panelsAgain = false;
 
   function schedulePanels() {
+    wantedSeq = lastSeq;
     if (pushed()) { awaitPushedPanels(lastSeq); return; }
     if (panelsFetching) { panelsAgain = true; return; }
     if (panelTimer) { return; }
@@ -264,8 +266,8 @@
       graceTimer = null;
       if (panelsSeq < seq) {
         refreshPanels();
-      } else if (panelsSeq < lastSeq) {
-        awaitPushedPanels(lastSeq);
+      } else if (panelsSeq < wantedSeq) {
+        awaitPushedPanels(wantedSeq);
       }
     }, PANEL_PUSH_GRACE);
   }
@@ -277,6 +279,15 @@
   var CHUNKS = /(?=<(?:tr|li|section|div)[ >])/;
 
   function showPanels(frame) {
+    if (frame.same) {
+      if (frame.tag === held.tag) {
+        panelsSeq = Math.max(panelsSeq, frame.seq);
+        touched();
+      } else if (frame.seq > panelsSeq) {
+        refreshPanels();
+      }
+      return;
+    }
     var chunks = frame.chunks;
     if (frame.diff && frame.tag === held.tag) {
       chunks = held.chunks;   // fetched meanwhile: the same render
