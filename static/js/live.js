@@ -42,6 +42,7 @@
   var feedUp = true;                  // the server hears the push from Redis
   var graceTimer = null;
   var wantedSeq = 0;                  // the newest event the panels should show (not a skip)
+  var caughtUp = false;               // applying events fetched from the timeline API
 
   // --- applying events, in order ------------------------------------------------------------
 
@@ -96,9 +97,11 @@
 
   function fetchEvents(after) {
     return getJSON(labels.eventsUrl + "?after=" + after).then(function (frames) {
+      caughtUp = true;   // no push of panels follows these: the server sent its own then
       frames.forEach(function (frame) {
         if (frame.seq > lastSeq) { apply(frame); }
       });
+      caughtUp = false;
       if (frames.length >= 500) { return fetchEvents(lastSeq); }
     });
   }
@@ -222,7 +225,7 @@
 
   function schedulePanels() {
     wantedSeq = lastSeq;
-    if (pushed()) { awaitPushedPanels(lastSeq); return; }
+    if (pushed() && !caughtUp) { awaitPushedPanels(lastSeq); return; }
     if (panelsFetching) { panelsAgain = true; return; }
     if (panelTimer) { return; }
     panelTimer = window.setTimeout(refreshPanels, PANEL_DELAY);
