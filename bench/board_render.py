@@ -5,9 +5,13 @@ open, each with a response started through the services (Level Ⅰ, Ⅱ and Ⅲ 
 notices, task groups and checklists are those of the plan), then marks every clock due within
 the next hour overdue through the deadline sweep (so some incidents carry ~25 overdue
 notices), marks a third of the checklist items done and acknowledges every fourth notice.
-Then, as a duty officer (who sees everything), it renders through Django's test client:
+Then, as a duty officer (who sees everything), it renders:
 
-- `/command/?panels=1`  the command room's panels, as live.js re-fetches them after events;
+- the command room's panels as the socket pushes them after an event
+  (command_room.panels.screen_render: the county's board read and the template rendered, no
+  request around it; command_room/panel_push.py), the render the target is about;
+- through Django's test client, `/command/?panels=1`: the same render fetched by a browser
+  whose socket is down (the request's own cost added: session, user, permissions);
 - `/command/wall/?panels=1`  the wall's panels;
 - the floor: a plain `values()` read of the same incidents (number, township, grade,
   households, reported at) rendered by a minimal template, in the same process and run.
@@ -16,8 +20,9 @@ and prints per size and page: server time per render (median and p90 over --rend
 CPU time of this process (median: the time without waiting for a core or for PostgreSQL),
 the time spent in queries (median), queries per render, and payload bytes. On a shared
 machine the time is the CPU time plus the queries plus the wait for a core: the 1-minute load
-average is printed first. Target: the command room's panels ≤ 50 ms median at 100
-incidents, queries the same at every size.
+average is printed first. Target: the command room's pushed render ≤ 50 ms median at 100
+incidents, queries the same at every size. Every render reads the board anew
+(LIVE_PANELS_SHARED=0), as the first render after an event does.
 
 Not a test (pytest only collects tests/). Needs PostgreSQL; it drops and recreates the
 database named by DATABASE_URL (default zezhou_bench_board) at every run. The seeding's
@@ -181,6 +186,19 @@ def page(client, url):
     return render
 
 
+def pushed_render(user):
+    """The command room's panels as command_room.panel_push renders them after an event."""
+    from django.utils import translation
+
+    from command_room.panels import screen_render
+    from command_room.screens import ROOM, SCREENS
+
+    def render():
+        with translation.override("zh-hans"):
+            return screen_render(SCREENS[ROOM], user, None, None).html.encode()
+    return render
+
+
 def floor():
     from django.template import engines
 
@@ -212,7 +230,8 @@ def main():
     commander = make_user(PositionCode.COMMANDER, "hq")
     client = Client()
     client.force_login(duty)
-    pages = [("command room panels", page(client, "/command/?panels=1")),
+    pages = [("command room render (pushed)", pushed_render(duty)),
+             ("command room panels (fetched)", page(client, "/command/?panels=1")),
              ("wall panels", page(client, "/command/wall/?panels=1")),
              ("floor: values() + minimal template", floor())]
     print("== command-room render benchmark ==")
@@ -233,11 +252,11 @@ def main():
             print(f"{size:>9}  {name:<36} {median:>9.1f} {p90:>7.1f} {cpu:>7.1f} {sql:>7.1f} "
                   f"{queries:>7} {size_bytes:>8}")
             queries_seen.setdefault(name, set()).add(queries)
-            if name == "command room panels" and size == 100 and median > TARGET_MS:
+            if name == "command room render (pushed)" and size == 100 and median > TARGET_MS:
                 verdict = False
         print(f"{'':>9}  (seeded in {seeded:.0f} s)")
     constant = all(len(counts) == 1 for name, counts in queries_seen.items())
-    print(f"target: command room panels <= {TARGET_MS} ms median at 100 incidents, "
+    print(f"target: command room render <= {TARGET_MS} ms median at 100 incidents, "
           f"queries constant → {'PASS' if verdict and constant else 'FAIL'}")
     return 0 if verdict and constant else 1
 

@@ -1,10 +1,11 @@
 """The live screens' panels, rendered once per event and audience, not once per screen.
 
-After each event every open command room, wall and unit dashboard fetches its panels. What
-the panels contain depends only on the audience (what the user may see: `Audience`), the units
-of a unit dashboard, the page, the language, the timeline's latest sequence number and who is
-on duty (`command_room.selectors`). So the first fetch after an event renders them and every
-other screen of the same audience is served that render, from this process's memory.
+After each event the open command rooms, walls and unit dashboards are sent their panels on
+their sockets (command_room.panel_push), and a screen whose socket or feed is down fetches
+them. What the panels contain depends only on the audience (what the user may see:
+`Audience`), the units of a unit dashboard, the page, the language, the timeline's latest
+sequence number and who is on duty (`command_room.selectors`). So the first render after an
+event, pushed or fetched, serves every screen of the same audience, from this process's memory.
 
 A screen asks with the sequence number it has applied (`?panels=1&seq=N`): any render at least
 that new answers it without a query. Without one (or with none kept) the render must be at
