@@ -47,7 +47,9 @@ def recipients_for(kind, concerned):
             if recipient.ref not in found:
                 found[recipient.ref] = recipient
     _fill_addresses(list(found.values()))
-    return list(found.values())
+    # A duty phone that is a landline takes no message: not a recipient. A person without any
+    # address stays one (their delivery fails with "no address", for the board to show).
+    return [r for r in found.values() if r.person is not None or r.channels]
 
 
 def _audience(rule, concerned):

@@ -114,13 +114,11 @@ def hand_over_due(now=None):
     """Hand every delivery that is queued and due to its backend, each exactly once whatever
     the number of workers doing the same. Returns how many were handed over (taken or not)."""
     handed = 0
-    while True:
-        claimed = _claim(now or timezone.now())
+    while claimed := _claim(now or timezone.now()):  # a fallback made meanwhile is due too
         for pk, attempt in claimed:
             _hand_over(pk, attempt)
         handed += len(claimed)
-        if len(claimed) < settings.NOTIFY_BATCH:
-            return handed
+    return handed
 
 
 def _claim(now):
@@ -168,8 +166,8 @@ def outgoing_text(delivery):
 def _attempted(delivery, attempt):
     """The delivery, locked, if it is still queued on this attempt (else a later attempt or
     another worker has moved it on, and this outcome is not recorded)."""
-    return (Delivery.objects.select_for_update().select_related("message", "person", "unit")
-            .filter(pk=delivery.pk, status=DeliveryStatus.QUEUED, attempts=attempt).first())
+    return (Delivery.objects.select_for_update(of=("self",))
+            .select_related("message", "person", "unit").filter(pk=delivery.pk, status=DeliveryStatus.QUEUED, attempts=attempt).first())
 
 
 @transaction.atomic
@@ -255,7 +253,7 @@ def receipts_recorded(*, channel, receipts):
     changed = 0
     for receipt in receipts:
         with transaction.atomic():
-            delivery = (Delivery.objects.select_for_update()
+            delivery = (Delivery.objects.select_for_update(of=("self",))
                         .select_related("message", "person", "unit")
                         .filter(channel=channel, provider_ref=receipt.provider_ref).first())
             if delivery is None:

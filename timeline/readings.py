@@ -465,10 +465,10 @@ def delivery_sent(new, old, short):
 
 
 def delivery_retrying(new, old, short):
-    return _("%(kind)s to %(recipient)s by %(channel)s (%(address)s): not taken (%(code)s), "
-             "attempt %(attempts)s, tried again at %(time)s") % {
-        **_delivery(new), "code": new["code"], "attempts": new["attempts"],
-        "time": moment(new["next_attempt_at"])}
+    """The provider's code stays in the payload (and on the delivery board), not the sentence."""
+    return _("%(kind)s to %(recipient)s by %(channel)s (%(address)s): not taken at attempt "
+             "%(attempts)s, tried again at %(time)s") % {
+        **_delivery(new), "attempts": new["attempts"], "time": moment(new["next_attempt_at"])}
 
 
 def delivery_delivered(new, old, short):
@@ -476,8 +476,7 @@ def delivery_delivered(new, old, short):
 
 
 def delivery_failed(new, old, short):
-    return _("%(kind)s to %(recipient)s by %(channel)s (%(address)s): failed (%(code)s)") % {
-        **_delivery(new), "code": new["code"]}
+    return _("%(kind)s to %(recipient)s by %(channel)s (%(address)s): failed") % _delivery(new)
 
 
 def delivery_fallback(new, old, short):
