@@ -17,7 +17,6 @@ from directory.services import SYSTEM, related_set_with_event, saved_with_event
 from notify.choices import Audience, Channel, MessageKind
 from notify.models import RecipientRule
 
-RULE_KINDS = "notify.rule"  # its change kinds (timeline/kinds.py)
 ALL_CHANNELS = [Channel.SMS, Channel.WECOM, Channel.EMAIL]
 K, A = MessageKind, Audience
 
@@ -47,10 +46,10 @@ def load_default_rules():
             continue
         rule = RecipientRule(kind=kind, audience=audience, channels=[str(c) for c in channels],
                              levels=list(levels), order=order)
-        saved_with_event(actor=SYSTEM, instance=rule, kind=RULE_KINDS)
+        saved_with_event(actor=SYSTEM, instance=rule, kind="notify.rule")
         if positions:
             related_set_with_event(actor=SYSTEM, instance=rule, field_name="positions",
                                    objects=list(Position.objects.filter(code__in=positions)),
-                                   kind=RULE_KINDS)
+                                   kind="notify.rule")
         written += 1
     return written

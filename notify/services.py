@@ -62,7 +62,7 @@ def _message_created(draft, event):
     Delivery.objects.bulk_create(rows)  # new keys: the message is new
     for delivery in rows:
         if delivery.status == DeliveryStatus.FAILED:
-            _event("notify.delivery.failed", delivery, code=NO_ADDRESS)
+            _delivery_event(kind="notify.delivery.failed", delivery=delivery, code=NO_ADDRESS)
     return message
 
 
@@ -167,7 +167,8 @@ def _attempted(delivery, attempt):
     """The delivery, locked, if it is still queued on this attempt (else a later attempt or
     another worker has moved it on, and this outcome is not recorded)."""
     return (Delivery.objects.select_for_update(of=("self",))
-            .select_related("message", "person", "unit").filter(pk=delivery.pk, status=DeliveryStatus.QUEUED, attempts=attempt).first())
+            .select_related("message", "person", "unit")
+            .filter(pk=delivery.pk, status=DeliveryStatus.QUEUED, attempts=attempt).first())
 
 
 @transaction.atomic
@@ -180,7 +181,7 @@ def delivery_taken(*, delivery, attempt, handed):
     delivery.provider_ref, delivery.segments = handed.provider_ref, handed.segments
     delivery.next_attempt_at = None
     delivery.save()
-    _event("notify.delivery.sent", delivery, segments=handed.segments)
+    _delivery_event(kind="notify.delivery.sent", delivery=delivery, segments=handed.segments)
     return delivery
 
 
@@ -202,8 +203,9 @@ def delivery_not_taken(*, delivery, attempt, code, temporary):
     if temporary and attempt < settings.NOTIFY_MAX_ATTEMPTS:
         delivery.next_attempt_at = timezone.now() + timedelta(seconds=retry_delay(attempt))
         delivery.save()
-        _event("notify.delivery.retrying", delivery, code=code, attempts=attempt,
-               next_attempt_at=timezone.localtime(delivery.next_attempt_at).isoformat())
+        retry_at = timezone.localtime(delivery.next_attempt_at).isoformat()
+        _delivery_event(kind="notify.delivery.retrying", delivery=delivery, code=code,
+                        attempts=attempt, next_attempt_at=retry_at)
         return delivery
     if temporary:
         delivery.error_code = ATTEMPTS_EXHAUSTED
@@ -215,8 +217,8 @@ def _failed(delivery, moment):
     delivery.status, delivery.failed_at, delivery.next_attempt_at = (
         DeliveryStatus.FAILED, moment, None)
     delivery.save()
-    _event("notify.delivery.failed", delivery, code=delivery.error_code,
-           attempts=delivery.attempts)
+    _delivery_event(kind="notify.delivery.failed", delivery=delivery, code=delivery.error_code,
+                    attempts=delivery.attempts)
     _fall_back(delivery)
 
 
@@ -236,7 +238,8 @@ def _fall_back(failed):
             "channel": channel, "address": address, "next_attempt_at": timezone.now(),
             "next_channels": channels, "fallback_of": failed})
         if created:
-            _event("notify.delivery.fallback", fallback, from_channel=failed.channel)
+            _delivery_event(kind="notify.delivery.fallback", delivery=fallback,
+                            from_channel=failed.channel)
             _hand_over_after_commit()
         return fallback
     return None
@@ -270,7 +273,7 @@ def _receipt_applied(delivery, receipt):
     if receipt.delivered:
         delivery.status, delivery.delivered_at = DeliveryStatus.DELIVERED, receipt.at
         delivery.save()
-        _event("notify.delivery.delivered", delivery)
+        _delivery_event(kind="notify.delivery.delivered", delivery=delivery)
         return 1
     delivery.error_code = receipt.code or "undelivered"
     _failed(delivery, receipt.at)
@@ -304,7 +307,7 @@ def receipts_polled():
 # --- the timeline ---------------------------------------------------------------------------
 
 
-def _event(kind, delivery, **extra):
+def _delivery_event(*, kind, delivery, **extra):
     """One event for a change of `delivery` (never a whole phone number in it)."""
     message = delivery.message
     new = {"message": message.pk, "kind": message.kind, "channel": delivery.channel,
