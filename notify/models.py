@@ -51,8 +51,10 @@ class Delivery(models.Model):
     message = models.ForeignKey(Message, verbose_name=_("message"), on_delete=models.PROTECT,
                                 related_name="deliveries")
     key = models.CharField(_("idempotency key"), max_length=120, unique=True)
+    # A person removed from the directory leaves their deliveries, named by `recipient`.
     person = models.ForeignKey(Person, verbose_name=_("person"), null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="deliveries")
+                               on_delete=models.SET_NULL, related_name="deliveries")
+    recipient = models.CharField(_("recipient"), max_length=100, blank=True)
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), null=True, blank=True,
                              on_delete=models.PROTECT, related_name="deliveries")
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
@@ -95,8 +97,9 @@ class Delivery(models.Model):
 
     @property
     def recipient_name(self):
-        if self.person_id:
-            return self.person.name
+        """The person's name, or "<unit> duty phone"."""
+        if self.recipient:
+            return self.recipient
         return _("%(unit)s duty phone") % {"unit": self.unit.short_name} if self.unit_id else ""
 
 

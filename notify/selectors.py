@@ -15,7 +15,7 @@ def outbox(viewer):
     deliveries = Delivery.objects.filter(key=OuterRef("key"))
     messages = OutboxMessage.objects.annotate(
         status=Subquery(deliveries.values("status")[:1]),
-        recipient=Subquery(deliveries.values("person__name")[:1]),
+        recipient=Subquery(deliveries.values("recipient")[:1]),
     ).order_by("-sent_at", "-pk")
     return OutboxPage(messages, whole=viewer.has_perm(VIEW_ALL_MOBILES))
 

@@ -41,6 +41,9 @@ def messages_created(*, event):
     """The messages and deliveries `event` causes, written in its transaction (the receiver
     of timeline.signals.event_appended). A cause already told (its message exists) is not
     told again. Returns the messages created."""
+    if event.kind == "notice.acknowledged":
+        notice_acknowledged(event=event)
+        return []
     drafts = texts.in_county_language(lambda: causes.drafts_for(event))
     created = [message for draft in drafts if (message := _message_created(draft, event))]
     if created:
@@ -72,13 +75,18 @@ def _first_delivery(message, recipient, now):
     if not recipient.channels:
         channel = recipient.wanted[0] if recipient.wanted else "sms"
         return Delivery(message=message, key=delivery_key(message, recipient.ref, channel),
-                        person=recipient.person, unit=recipient.unit, channel=channel,
-                        status=DeliveryStatus.FAILED, failed_at=now, error_code=NO_ADDRESS)
+                        person=recipient.person, recipient=_name(recipient),
+                        unit=recipient.unit, channel=channel, status=DeliveryStatus.FAILED,
+                        failed_at=now, error_code=NO_ADDRESS)
     (channel, address), rest = recipient.channels[0], recipient.channels[1:]
     return Delivery(message=message, key=delivery_key(message, recipient.ref, channel),
-                    person=recipient.person, unit=recipient.unit, channel=channel,
-                    address=address, next_attempt_at=now,
+                    person=recipient.person, recipient=_name(recipient), unit=recipient.unit,
+                    channel=channel, address=address, next_attempt_at=now,
                     next_channels=[c for c, _address in rest])
+
+
+def _name(recipient):
+    return recipient.person.name if recipient.person else ""
 
 
 def delivery_key(message, recipient_ref, channel):
@@ -235,6 +243,7 @@ def _fall_back(failed):
         key = delivery_key(failed.message, recipient.ref, channel)
         fallback, created = Delivery.objects.get_or_create(key=key, defaults={
             "message": failed.message, "person": failed.person, "unit": failed.unit,
+            "recipient": failed.recipient,
             "channel": channel, "address": address, "next_attempt_at": timezone.now(),
             "next_channels": channels, "fallback_of": failed})
         if created:
@@ -243,6 +252,14 @@ def _fall_back(failed):
             _hand_over_after_commit()
         return fallback
     return None
+
+
+def notice_acknowledged(*, event):
+    """A unit acknowledged its activation notice (event notice.acknowledged, in its
+    transaction): every delivery of the notice's message is marked acknowledged, whatever its
+    status (an acknowledgement can come before, or without, a delivery receipt)."""
+    Delivery.objects.filter(message__notice_id=event.subject_id,
+                            acknowledged_at__isnull=True).update(acknowledged_at=event.occurred_at)
 
 
 # --- receipts and replies -------------------------------------------------------------------
@@ -311,7 +328,7 @@ def _delivery_event(*, kind, delivery, **extra):
     """One event for a change of `delivery` (never a whole phone number in it)."""
     message = delivery.message
     new = {"message": message.pk, "kind": message.kind, "channel": delivery.channel,
-           "recipient": delivery.person.name if delivery.person_id else delivery.unit.short_name,
+           "recipient": delivery.recipient or delivery.unit.short_name,
            "address": masked(delivery.address), **extra}
     if delivery.unit_id:
         new["unit"] = delivery.unit.short_name

@@ -128,6 +128,7 @@ class CountingBackend(Backend):
         return Handed(provider_ref=f"C-{outgoing.key}", segments=1)
 
 
+@pytest.mark.postgres  # SKIP LOCKED; SQLite serialises the two anyway
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_handing_over_at_once_hand_each_delivery_once(settings, office, make_user):
     for code in ("gaj", "zjj", "gaj", "zjj", "gaj"):
@@ -270,6 +271,18 @@ def test_a_person_without_any_address_is_a_failed_delivery_on_the_board(office, 
     level_one(office)
     delivery = the_delivery(person)
     assert (delivery.status, delivery.error_code) == ("failed", "no_address")
+
+
+@pytest.mark.django_db
+def test_a_unit_s_acknowledgement_marks_its_notice_s_deliveries_acknowledged(office, police):
+    response = level_one(office)
+    services.hand_over_due()
+    notice = response.notices.get(unit__code="gaj")
+    notice = response_services.notice_acknowledged(actor=police.user, notice=notice)
+    delivery = the_delivery(police)
+    assert delivery.acknowledged_at == notice.acknowledged_at and delivery.status == "sent"
+    assert not activation_deliveries().exclude(message__notice=notice).filter(
+        acknowledged_at__isnull=False).exists()
 
 
 # --- receipts -----------------------------------------------------------------------------------
