@@ -27,6 +27,7 @@ from notify.choices import ATTEMPTS_EXHAUSTED, NO_ADDRESS, DeliveryStatus
 from notify.models import Delivery, IncomingReply, Message
 from notify.recipients import Recipient, address_of, recipients_for
 from notify.signals import reply_arrived
+from response.models import Notice
 from notify.sms_text import masked
 from timeline.services import append_event
 
@@ -258,8 +259,9 @@ def notice_acknowledged(*, event):
     """A unit acknowledged its activation notice (event notice.acknowledged, in its
     transaction): every delivery of the notice's message is marked acknowledged, whatever its
     status (an acknowledgement can come before, or without, a delivery receipt)."""
-    Delivery.objects.filter(message__notice_id=event.subject_id,
-                            acknowledged_at__isnull=True).update(acknowledged_at=event.occurred_at)
+    at = Notice.objects.filter(pk=event.subject_id).values_list("acknowledged_at", flat=True)
+    Delivery.objects.filter(message__notice_id=event.subject_id, acknowledged_at__isnull=True
+                            ).update(acknowledged_at=at.first() or event.occurred_at)
 
 
 # --- receipts and replies -------------------------------------------------------------------
