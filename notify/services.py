@@ -27,8 +27,8 @@ from notify.choices import ATTEMPTS_EXHAUSTED, NO_ADDRESS, DeliveryStatus
 from notify.models import Delivery, IncomingReply, Message
 from notify.recipients import Recipient, address_of, recipients_for
 from notify.signals import reply_arrived
-from response.models import Notice
 from notify.sms_text import masked
+from response.models import Notice
 from timeline.services import append_event
 
 logger = logging.getLogger(__name__)
