@@ -368,3 +368,21 @@ def test_no_whole_phone_number_in_the_log_of_a_send_or_on_the_timeline(
     for event in Event.objects.filter(kind__startswith="notify."):
         assert police.mobile not in str(event.new), event.kind
     assert Event.objects.filter(kind="notify.delivery.sent", new__address=masked).exists()
+
+
+# --- on the wall: routine, one line per message ---------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_deliveries_of_an_activation_are_routine_and_share_one_feed_line(office, make_user):
+    from command_room.frames import frames_of
+
+    liaison(make_user, "gaj"), liaison(make_user, "zjj")
+    level_one(office)
+    services.hand_over_due()
+    frames = frames_of(Event.objects.filter(kind="notify.delivery.sent").order_by("seq"))
+    assert len(frames) == 2 and all(frame["routine"] for frame in frames)
+    # one line for the activation notices of the incident, naming each unit
+    assert len({frame["group"]["key"] for frame in frames}) == 1
+    assert len({frame["group"]["unit"] for frame in frames}) == 2
+    assert "消息已发送给" in frames[0]["group"]["text"]["zh-hans"]["other"]

@@ -13,7 +13,8 @@ from django.utils.translation import gettext, ngettext, pgettext
 
 GROUPED_KINDS = ("deadline.overdue", "deadline.reminder")
 UNIT_CLOCK = "notice_ack"  # incidents.choices.DeadlineKind.NOTICE_ACK: owed by a member unit
-# The deliveries of one message (notify): "#2 高都镇：22个单位的消息已送达（县住建局、…）".
+# The deliveries of one kind of message on one incident (notify): "#2 高都镇：消息已送达22个单位
+# （县住建局、…）".
 DELIVERY_KINDS = ("notify.delivery.sent", "notify.delivery.delivered", "notify.delivery.failed",
                   "notify.delivery.retrying", "notify.delivery.fallback")
 
@@ -22,8 +23,8 @@ def group_key(kind, new, incident_id):
     """The key shared by the events one line stands for (a unit's notice clock reminded or
     overdue: per incident, event kind and clock kind), or None for an event shown alone."""
     new = new or {}
-    if kind in DELIVERY_KINDS and new.get("unit") and new.get("message") and incident_id:
-        return f"{kind}:{new['message']}"
+    if kind in DELIVERY_KINDS and new.get("unit") and new.get("kind") and incident_id:
+        return f"{kind}:{new['kind']}:{incident_id}"  # e.g. the activation notices of #2
     if kind in GROUPED_KINDS and new.get("kind") == UNIT_CLOCK and new.get("unit") and incident_id:
         return f"{kind}:{UNIT_CLOCK}:{incident_id}"
     return None
