@@ -125,7 +125,10 @@ def hand_over_due(now=None):
     handed = 0
     while claimed := _claim(now or timezone.now()):  # a fallback made meanwhile is due too
         for pk, attempt in claimed:
-            _hand_over(pk, attempt)
+            try:
+                _hand_over(pk, attempt)
+            except Exception:  # one delivery never stops the others; its lease brings it back
+                logger.exception("Delivery %s could not be handed over", pk)
         handed += len(claimed)
     return handed
 
@@ -317,10 +320,13 @@ def receipts_polled():
     """Ask every channel's backend for the receipts and replies that arrived, and record
     them (the beat task notify.tasks.poll)."""
     for channel in settings.NOTIFY_BACKENDS:
-        backend = backend_for(channel)
-        receipts_recorded(channel=channel, receipts=backend.receipts())
-        for reply in backend.replies():
-            reply_received(channel=channel, reply=reply)
+        try:  # a provider that fails to answer never keeps the others' receipts waiting
+            backend = backend_for(channel)
+            receipts_recorded(channel=channel, receipts=backend.receipts())
+            for reply in backend.replies():
+                reply_received(channel=channel, reply=reply)
+        except Exception:
+            logger.exception("Receipts and replies of %s could not be polled", channel)
 
 
 # --- the timeline ---------------------------------------------------------------------------
