@@ -45,6 +45,8 @@ def messages_created(*, event):
     if event.kind == "notice.acknowledged":
         notice_acknowledged(event=event)
         return []
+    if event.kind not in causes.READERS:
+        return []  # most events tell nobody: nothing to read
     drafts = texts.in_county_language(lambda: causes.drafts_for(event))
     created = [message for draft in drafts if (message := _message_created(draft, event))]
     if created:
