@@ -63,8 +63,20 @@ def typical(field, language, *, before=False):
     return values[field]
 
 
+# A delivery of a message (notify.delivery.*) and a reply, as notify.services writes them.
+NOTIFY = {"message": 3, "kind": "activation", "channel": "sms", "address": "138****5678",
+          "segments": 1, "code": "isv.BUSINESS_LIMIT_CONTROL", "attempts": 2,
+          "next_attempt_at": "2026-01-05T21:30:10+08:00", "from_channel": "wecom"}
+
+
 def by_kind(kind, field, language, before):
     """Fields whose values depend on the kind: levels and states of different things."""
+    if kind.name.startswith(("notify.delivery.", "notify.reply.")):
+        if field in ("recipient", "unit"):
+            return NAMES[language][0]
+        if field == "text":
+            return TEXT[language]
+        return NOTIFY[field]
     if field == "level" and kind.name.startswith("warning."):
         return "general" if before else "larger"
     if field == "level":

@@ -451,6 +451,45 @@ def warning_lifted(new, old, short):
         new["reason"], short)
 
 
+# --- messages to people (notify) --------------------------------------------------------------
+
+
+def _delivery(new):
+    return {"kind": choice("notify.message.kind", new["kind"]), "recipient": new["recipient"],
+            "channel": choice("notify.delivery.channel", new["channel"]),
+            "address": new["address"]}
+
+
+def delivery_sent(new, old, short):
+    return _("%(kind)s to %(recipient)s by %(channel)s (%(address)s): sent") % _delivery(new)
+
+
+def delivery_retrying(new, old, short):
+    """The provider's code stays in the payload (and on the delivery board), not the sentence."""
+    return _("%(kind)s to %(recipient)s by %(channel)s (%(address)s): not taken at attempt "
+             "%(attempts)s, tried again at %(time)s") % {
+        **_delivery(new), "attempts": new["attempts"], "time": moment(new["next_attempt_at"])}
+
+
+def delivery_delivered(new, old, short):
+    return _("%(kind)s to %(recipient)s by %(channel)s (%(address)s): delivered") % _delivery(new)
+
+
+def delivery_failed(new, old, short):
+    return _("%(kind)s to %(recipient)s by %(channel)s (%(address)s): failed") % _delivery(new)
+
+
+def delivery_fallback(new, old, short):
+    return _("%(kind)s to %(recipient)s: %(from)s failed, now by %(channel)s (%(address)s)") % {
+        **_delivery(new), "from": choice("notify.delivery.channel", new["from_channel"])}
+
+
+def reply_received(new, old, short):
+    return _("Reply by %(channel)s from %(address)s: %(text)s") % {
+        "channel": choice("notify.delivery.channel", new["channel"]),
+        "address": new["address"], "text": said(new["text"], short)}
+
+
 # --- command room --------------------------------------------------------------------------
 
 

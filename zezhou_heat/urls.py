@@ -57,6 +57,7 @@ urlpatterns = [
     path("incidents/", include("incidents.urls")),
     path("response/", include("response.urls")),
     path("warnings/", include("early_warnings.urls")),
+    path("outbox/", include("notify.urls")),
     path("notifications/", notifications, name="notifications"),
     path("admin/", admin.site.urls),
     path("api/", include(api_urlpatterns)),

@@ -366,6 +366,35 @@ LOGGING = {
 }
 
 # Messages to people (notify): the backend of each channel. The quick start and the tests keep
-# every message in the outbox (/outbox/); a county sets its gateways (README, "Messages").
-OUTBOX_BACKEND = {"BACKEND": "notify.backends.outbox.OutboxBackend", "OPTIONS": {}}
-NOTIFY_BACKENDS = {"sms": OUTBOX_BACKEND, "wecom": OUTBOX_BACKEND, "email": OUTBOX_BACKEND}
+# every message in the outbox (/outbox/); a county sets its gateways (README, "Messages") in
+# NOTIFY_BACKENDS, a JSON object naming every channel. NOTIFY_OUTBOX_FAIL makes the outbox
+# refuse chosen addresses, for the demo of retries and fallback: "13800000001:permanent,…".
+OUTBOX_BACKEND = {"BACKEND": "notify.backends.outbox.OutboxBackend", "OPTIONS": {
+    "fail": dict(entry.rsplit(":", 1) for entry in env.get_list("NOTIFY_OUTBOX_FAIL", [])
+                 if ":" in entry)}}
+NOTIFY_BACKENDS = env.get_json_object(
+    "NOTIFY_BACKENDS", {"sms": OUTBOX_BACKEND, "wecom": OUTBOX_BACKEND, "email": OUTBOX_BACKEND})
+if set(NOTIFY_BACKENDS) != {"sms", "wecom", "email"} or not all(
+        isinstance(c, dict) and "BACKEND" in c for c in NOTIFY_BACKENDS.values()):
+    raise ImproperlyConfigured('NOTIFY_BACKENDS must name "sms", "wecom" and "email", each '
+                               'as {"BACKEND": "dotted.path", "OPTIONS": {…}}.')
+# A temporary failure is retried after NOTIFY_RETRY_SECONDS, then twice that, … at most
+# NOTIFY_RETRY_MAX_SECONDS apart; after NOTIFY_MAX_ATTEMPTS attempts the delivery fails and
+# the recipient's next channel is tried. A delivery handed to a backend is leased for
+# NOTIFY_CLAIM_SECONDS (longer than any backend's timeout): only a worker killed mid-send
+# leaves it to be handed over again after that.
+NOTIFY_MAX_ATTEMPTS = env.get_int("NOTIFY_MAX_ATTEMPTS", 5, minimum=1)
+NOTIFY_RETRY_SECONDS = env.get_int("NOTIFY_RETRY_SECONDS", 10, minimum=1)
+NOTIFY_RETRY_MAX_SECONDS = env.get_int("NOTIFY_RETRY_MAX_SECONDS", 600, minimum=1)
+NOTIFY_CLAIM_SECONDS = env.get_int("NOTIFY_CLAIM_SECONDS", 120, minimum=10)
+NOTIFY_BATCH = 50  # deliveries claimed at once by one worker
+# How often beat hands over what is queued (the safety net under the after-commit task) and
+# asks the backends for receipts and replies.
+NOTIFY_SWEEP_SECONDS = env.get_int("NOTIFY_SWEEP_SECONDS", 5, minimum=1)
+NOTIFY_POLL_SECONDS = env.get_int("NOTIFY_POLL_SECONDS", 10, minimum=1)
+CELERY_BEAT_SCHEDULE.update({
+    "notify-sweep": {"task": "notify.tasks.sweep", "schedule": float(NOTIFY_SWEEP_SECONDS),
+                     "options": {"expires": NOTIFY_SWEEP_SECONDS * 2}},
+    "notify-poll": {"task": "notify.tasks.poll", "schedule": float(NOTIFY_POLL_SECONDS),
+                    "options": {"expires": NOTIFY_POLL_SECONDS * 2}},
+})
