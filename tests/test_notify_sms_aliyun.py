@@ -117,6 +117,12 @@ def test_api_throttling_is_temporary(gateway):
     assert failure.code == "Throttling.User" and failure.temporary
 
 
+def test_a_busy_proxy_in_front_of_the_gateway_is_temporary(gateway):
+    gateway.mode = "proxy_busy"
+    failure = failure_of(backend_for(gateway), outgoing())
+    assert failure.code == "http_429" and failure.temporary
+
+
 def test_gateway_down_is_temporary(gateway):
     gateway.mode = "down"
     failure = failure_of(backend_for(gateway), outgoing())

@@ -254,7 +254,7 @@ class AliyunSms(Backend):
         except ValueError:
             answer = {}
         code = str(answer.get("Code") or "")
-        if response.status_code >= 500 and code not in TEMPORARY_CODES:
+        if (response.status_code >= 500 or response.status_code == 429) and code not in TEMPORARY_CODES:
             raise SendFailure(code or f"http_{response.status_code}", answer.get("Message", ""),
                               temporary=True)
         if code == "OK":

@@ -40,6 +40,9 @@ from notify.backends.sms_common import mainland_number, masked
 from notify.choices import Channel
 
 logger = logging.getLogger(__name__)
+SESSION_LOGGER = "notify.backends.smpp.session"
+# smpplib writes every PDU in hex at DEBUG, phone numbers and texts included: never that.
+logging.getLogger(SESSION_LOGGER).setLevel(logging.INFO)
 
 C = smpplib.consts
 STATUS_NAMES = {value: name[len("SMPP_"):] for name, value in vars(C).items()
@@ -203,7 +206,7 @@ class SmppSms(Backend):
             if self._client is not None:
                 return self._client
             client = _Client(self.host, self.port, timeout=self.timeout, allow_unknown_opt_params=True,
-                             logger_name="notify.backends.smpp.session")
+                             logger_name=SESSION_LOGGER)
             client.set_message_received_handler(self._on_deliver)
             client.set_message_sent_handler(self._on_submit_resp)
             client.set_error_pdu_handler(self._on_error_pdu)

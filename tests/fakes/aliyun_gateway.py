@@ -57,7 +57,7 @@ class AliyunGateway:
         self.templates = templates or {"SMS_900001": "${content}"}
         self.per_minute, self.per_hour = per_minute, per_hour
         self.minute_seconds, self.hour_seconds = minute_seconds, hour_seconds
-        self.mode = None  # None, "down", "throttled", "bad_number", "no_balance"
+        self.mode = None  # None, "down", "throttled", "bad_number", "no_balance", "proxy_busy"
         self.delay = 0.0  # seconds before each answer ("slow")
         self.sent = []  # one dict per message taken
         self.requests = []  # (action, params) of every request that reached an action
@@ -154,6 +154,13 @@ class AliyunGateway:
     def _handle(self, handler, method, query):
         if self.delay:
             time.sleep(self.delay)
+        if self.mode == "proxy_busy":  # a proxy in front of the gateway, not Aliyun itself
+            handler.send_response(429)
+            handler.send_header("Content-Type", "text/html")
+            handler.send_header("Content-Length", "13")
+            handler.end_headers()
+            handler.wfile.write(b"<h1>busy</h1>")
+            return
         params = dict(parse_qsl(query, keep_blank_values=True))
         status, body = self._answer(method, params)
         body.setdefault("RequestId", str(uuid.uuid4()).upper())
