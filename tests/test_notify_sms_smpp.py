@@ -128,6 +128,15 @@ def test_a_long_messages_parts_make_one_receipt(smsc, backend):
     assert receipt.code == "UNDELIV:001"
 
 
+def test_an_unreadable_receipt_is_acknowledged_and_the_session_goes_on(smsc, backend):
+    backend.send(outgoing(key="a"))
+    smsc.send_raw_receipt("garbage")
+    eventually(lambda: smsc.deliver_responses)
+    assert smsc.deliver_responses[0][1] == 0 and backend.receipts() == []
+    backend.send(outgoing(key="b"))
+    assert len(smsc.binds) == 1
+
+
 def test_replies_from_phones(smsc, backend):
     backend.send(outgoing())
     smsc.send_reply("8613800000001", "收到 A7K2")

@@ -21,6 +21,7 @@ of a key this process already handed over returns the same Handed instead of a s
 
 import logging
 import re
+import socket
 import threading
 import time
 from collections import OrderedDict, deque
@@ -97,6 +98,26 @@ def parse_receipt(pdu, zone):
             pass
     return Receipt(provider_ref=ref.strip("\x00"), delivered=FINAL_STATES[stat], at=at,
                    code=stat if not match["err"] else f"{stat}:{match['err']}")
+
+
+def parse_reply(pdu):
+    """A Reply from a mobile-originated deliver_sm (concatenated replies are not joined)."""
+    text = decode_text(pdu.short_message or b"", pdu.data_coding or 0, pdu.esm_class or 0)
+    address = pdu.source_addr
+    if isinstance(address, bytes):
+        address = address.decode("ascii", errors="replace")
+    return Reply(address=mainland_number(address or ""), text=text, at=datetime.now(UTC))
+
+
+def _hang_up(client):
+    """Closes a session's socket so that its reader thread wakes at once."""
+    sock = client._socket
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+    client.disconnect()
 
 
 class _Client(smpplib.client.Client):
@@ -251,7 +272,7 @@ class SmppSms(Backend):
             if not future.done():
                 future.set_exception(smpplib.exceptions.ConnectionError(str(reason)))
         try:
-            client.disconnect()
+            _hang_up(client)
         except OSError:
             pass
 
@@ -273,15 +294,17 @@ class SmppSms(Backend):
         self._resolve(pdu)  # a refused submit_sm, or a generic_nack
 
     def _on_deliver(self, pdu, **kwargs):
-        if (pdu.esm_class or 0) & RECEIPT_CLASS:
-            receipt = parse_receipt(pdu, self.zone)
-            if receipt is not None:
-                self._receipt_arrived(receipt)
-        else:
-            text = decode_text(pdu.short_message or b"", pdu.data_coding or 0, pdu.esm_class or 0)
-            address = pdu.source_addr.decode() if isinstance(pdu.source_addr, bytes) else pdu.source_addr
-            self._replies.append(Reply(address=mainland_number(address or ""), text=text,
-                                       at=datetime.now(UTC)))
+        """Queues a deliver_sm's receipt or reply. One we cannot read is logged and still
+        acknowledged: refused, the SMSC would deliver it again after every reconnect."""
+        try:
+            if (pdu.esm_class or 0) & RECEIPT_CLASS:
+                receipt = parse_receipt(pdu, self.zone)
+                if receipt is not None:
+                    self._receipt_arrived(receipt)
+            else:
+                self._replies.append(parse_reply(pdu))
+        except Exception:  # a malformed PDU must not end the session
+            logger.exception("SMPP deliver_sm not understood")
         return C.SMPP_ESME_ROK
 
     def _receipt_arrived(self, receipt):
@@ -337,4 +360,4 @@ class SmppSms(Backend):
             client.send_pdu(smpplib.smpp.make_pdu("unbind", client=client))
         except (smpplib.exceptions.ConnectionError, smpplib.exceptions.PDUError, OSError):
             pass
-        client.disconnect()
+        _hang_up(client)

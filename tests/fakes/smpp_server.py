@@ -159,6 +159,11 @@ class SmppServer:
         self._deliver(deliver_sm_body(source=destination, destination="106900001234", esm_class=0x04,
                                       data_coding=0, short_message=text.encode(), tlvs=tlvs))
 
+    def send_raw_receipt(self, text):
+        """A delivery receipt whose text is whatever a test says."""
+        self._deliver(deliver_sm_body(source="13800000001", destination="106900001234", esm_class=0x04,
+                                      data_coding=0, short_message=text.encode()))
+
     def send_reply(self, source, text):
         """A message from a phone (MO), in UCS-2."""
         self._deliver(deliver_sm_body(source=source, destination="106900001234", esm_class=0,
