@@ -233,3 +233,10 @@ def test_a_silent_smsc_is_given_up_and_bound_again(smsc):
     backend.send(outgoing(key="b"))
     assert len(smsc.binds) == 2
     backend.close()
+
+
+def test_a_forked_worker_binds_its_own_session(smsc, backend, monkeypatch):
+    backend.send(outgoing(key="a"))
+    monkeypatch.setattr("notify.backends.smpp.os.getpid", lambda: -1)  # as in a forked child
+    backend.send(outgoing(key="b"))
+    assert len(smsc.binds) == 2 and len(smsc.submitted) == 2

@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import threading
 import uuid
 from collections import OrderedDict
@@ -136,6 +137,7 @@ class AliyunSms(Backend):
         self.poll_batch = poll_batch
         self.region_id = region_id
         self._session = requests.Session()  # keeps the TLS connection between messages
+        self._pid = os.getpid()
         self._tracked = OrderedDict()  # provider_ref -> (number, handed at), oldest first
         self._lock = threading.Lock()
 
@@ -242,6 +244,8 @@ class AliyunSms(Backend):
 
     def _call(self, action, params):
         """The JSON answer of a signed POST, or SendFailure."""
+        if self._pid != os.getpid():  # forked (a Celery worker): the pool's sockets are the parent's
+            self._session, self._pid = requests.Session(), os.getpid()
         try:
             response = self._session.post(self.endpoint, data=self.signed_params(action, params),
                                           timeout=self.timeout)

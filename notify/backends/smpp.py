@@ -9,7 +9,11 @@ One transceiver session per backend instance (so per worker process). Threads:
     Delivery receipts and replies (deliver_sm) wait in bounded queues that receipts() and
     replies() drain.
 Writes from both threads go through one lock. When the session is lost (the SMSC dropped
-it, a reply never came) the next send(), receipts() or replies() connects again.
+it, a reply never came) the next send(), receipts() or replies() connects again. A forked
+process (Celery's prefork pool) binds a session of its own. Receipts come on whichever
+session the SMSC picks, and wait in that process's memory until its receipts() is called:
+run SMS work in one worker process (a queue of its own, concurrency 1) where the SMSC
+allows one bind per account, and call receipts() there.
 
 Texts go as UCS-2 (data_coding 8) with registered_delivery=1; longer than 70 characters they
 are split into 67-character parts with a concatenation header (UDH), as smpplib does. A
@@ -20,6 +24,7 @@ SMPP has no idempotency key: the outgoing key is kept here (bounded, in memory),
 of a key this process already handed over returns the same Handed instead of a second SMS."""
 
 import logging
+import os
 import re
 import socket
 import threading
@@ -159,6 +164,7 @@ class SmppSms(Backend):
         self.max_remembered = max_remembered
         self._lock = threading.Lock()  # the session, sequence numbers and the pending table
         self._client = None
+        self._pid = os.getpid()
         self._pending = {}  # sequence -> Future of (status, message_id)
         self._receipts = deque(maxlen=max_queued)
         self._replies = deque(maxlen=max_queued)
@@ -222,10 +228,13 @@ class SmppSms(Backend):
     # the session
 
     def _session(self):
-        """The bound client, connecting and binding first if there is none."""
+        """The bound client, connecting and binding first if there is none (or if the one
+        there was inherited from the process this one was forked from: its reader thread
+        did not come along, and its socket is the parent's)."""
         with self._lock:
-            if self._client is not None:
+            if self._client is not None and self._pid == os.getpid():
                 return self._client
+            self._client, self._pending, self._pid = None, {}, os.getpid()
             client = _Client(self.host, self.port, timeout=self.timeout, allow_unknown_opt_params=True,
                              logger_name=SESSION_LOGGER)
             client.set_message_received_handler(self._on_deliver)
