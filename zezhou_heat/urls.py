@@ -59,6 +59,7 @@ urlpatterns = [
     path("warnings/", include("early_warnings.urls")),
     path("outbox/", include("notify.urls")),
     path("notifications/", notifications, name="notifications"),
+    path("notify/gateway/", include("notify.gateway_urls")),
     path("admin/", admin.site.urls),
     path("api/", include(api_urlpatterns)),
 ]

@@ -398,3 +398,40 @@ CELERY_BEAT_SCHEDULE.update({
     "notify-poll": {"task": "notify.tasks.poll", "schedule": float(NOTIFY_POLL_SECONDS),
                     "options": {"expires": NOTIFY_POLL_SECONDS * 2}},
 })
+
+# The county's SMS gateway (README, "Messages"): "outbox" (the quick start: messages stay in
+# /outbox/), "aliyun" (Aliyun SMS, notify.backends.aliyun) or "smpp" (a carrier's or the
+# government platform's SMSC, notify.backends.smpp).
+SMS_GATEWAY = env.get_str("SMS_GATEWAY", "outbox")
+if SMS_GATEWAY == "aliyun":
+    NOTIFY_BACKENDS["sms"] = {"BACKEND": "notify.backends.aliyun.AliyunSms", "OPTIONS": {
+        "endpoint": env.get_url("ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com",
+                                {"https", "http"}),
+        "access_key_id": env.get_str("ALIYUN_SMS_ACCESS_KEY_ID", required=True),
+        "access_key_secret": env.get_str("ALIYUN_SMS_ACCESS_KEY_SECRET", required=True),
+        "sign_name": env.get_str("ALIYUN_SMS_SIGN_NAME", required=True),
+        "template_code": env.get_str("ALIYUN_SMS_TEMPLATE_CODE", required=True),
+        "template_params": env.get_list("ALIYUN_SMS_TEMPLATE_PARAMS", ["content"]),
+        "param_max_chars": env.get_int("ALIYUN_SMS_PARAM_MAX_CHARS", 0, minimum=0),
+        "timeout": env.get_int("ALIYUN_SMS_TIMEOUT_SECONDS", 5, minimum=1),
+    }}
+elif SMS_GATEWAY == "smpp":
+    NOTIFY_BACKENDS["sms"] = {"BACKEND": "notify.backends.smpp.SmppSms", "OPTIONS": {
+        "host": env.get_str("SMPP_HOST", required=True),
+        "port": env.get_int("SMPP_PORT", 2775, minimum=1),
+        "system_id": env.get_str("SMPP_SYSTEM_ID", required=True),
+        "password": env.get_str("SMPP_PASSWORD", required=True),
+        "system_type": env.get_str("SMPP_SYSTEM_TYPE", ""),
+        "source_addr": env.get_str("SMPP_SOURCE_ADDR", ""),
+        "timeout": env.get_int("SMPP_TIMEOUT_SECONDS", 10, minimum=1),
+        "enquire_link_seconds": env.get_int("SMPP_ENQUIRE_LINK_SECONDS", 30, minimum=5),
+    }}
+elif SMS_GATEWAY != "outbox":
+    raise ImproperlyConfigured(f"SMS_GATEWAY={SMS_GATEWAY!r} is not valid: expected outbox, "
+                               "aliyun or smpp.")
+# Aliyun's pushes (delivery reports, replies) are believed when their URL holds this token
+# and, if networks are listed, they come from one of them (notify.gateway_views).
+ALIYUN_SMS_CALLBACK_TOKEN = env.get_str("ALIYUN_SMS_CALLBACK_TOKEN", "")
+if ALIYUN_SMS_CALLBACK_TOKEN and len(ALIYUN_SMS_CALLBACK_TOKEN) < 32:
+    raise ImproperlyConfigured("ALIYUN_SMS_CALLBACK_TOKEN must be at least 32 characters.")
+ALIYUN_SMS_CALLBACK_NETWORKS = env.get_networks("ALIYUN_SMS_CALLBACK_NETWORKS", [])
