@@ -1,0 +1,11 @@
+from django.urls import path
+
+from notify import views
+
+app_name = "notify"
+
+urlpatterns = [
+    # Short on purpose: the whole link goes into a 70-character SMS (notify.ack_links).
+    path("a/<str:code>", views.acknowledge, name="ack"),
+    path("a/<str:code>/", views.acknowledge),  # as some phones' link detectors pass it on
+]
