@@ -1,26 +1,30 @@
 """Acknowledging an activation notice without logging in: a short link in the notice's SMS
 or WeCom text, or an SMS reply carrying the link's code.
 
-The code: 10 characters of Crockford's base32 (0-9 and a-z without i, l, o, u; 50 random
-bits from `secrets`), so the whole link (`https://host/a/k7q2m9xj4p`) costs an SMS about 30 of
-its 70 characters and a reply can carry it typed by hand (i and l read as 1, o as 0, any case).
-It is single purpose: a row (AckLink) ties it to one notice and one person, and acting on it
-calls the same service as the 确认收到 button (response.services.notice_acknowledged) with that
-person's account as the actor, so the authority check and the timeline event are those of
-the button, the event saying it came through the link ("via").
+The code: 10 characters of Crockford's base32 (0-9 and a-z without i, l, o, u: 50 bits), so
+the whole link (`https://host/a/k7q2m9xj4p`) costs an SMS about 30 of its 70 characters and a
+reply can carry it typed by hand (i and l read as 1, o as 0, any case). It is single purpose:
+one AckLink row per notice and person, and acting on it calls the same service as the 确认收到
+button (response.services.notice_acknowledged) with that person's account as the actor, so
+the authority check and the timeline event are the button's, the event saying it came
+through the link ("via").
 
-Only an HMAC of the code (keyed by SECRET_KEY) is stored, like a password: the database
-alone does not let anyone acknowledge in someone's name. The row is found by that HMAC, a
-value an attacker cannot steer, so the lookup's timing says nothing about any real code (no
-string comparison of the secret happens at all; hence no `hmac.compare_digest` is needed).
+Signed, not stored: the code is an HMAC (keyed by SECRET_KEY) of a random salt kept in the
+row, so link_for gives the same link every time it is asked (a retry, or the next channel
+after a failed SMS, carries the same link), and the database alone does not let anyone
+acknowledge in someone's name. The row is found by an HMAC of the code, a value an attacker
+cannot steer, so the lookup's timing says nothing about any real code; the code is then
+recomputed from the salt and compared with `hmac.compare_digest`.
 
 It dies with its notice: once the notice is acknowledged (by anyone, by any path), its clock
 is cancelled (the response ended or was handed over), or NOTIFY_ACK_LINK_HOURS have passed.
-Used once, it is marked used (and its notice is acknowledged, so it could not act again).
+Used once, it is marked used (and its notice is acknowledged, so it cannot act again).
 Guessing is limited per client address: NOTIFY_ACK_LINK_MISSES unknown codes in 15 minutes,
-then refusal until the window passes; 50 bits make a guess hopeless anyway.
+then refusal until the window passes (50 bits make a guess hopeless anyway).
 """
 
+import base64
+import hmac
 import logging
 import re
 import secrets
@@ -54,8 +58,13 @@ MISS_WINDOW = timedelta(minutes=15)
 OPEN, ACKNOWLEDGED, CLOSED, EXPIRED = "open", "acknowledged", "closed", "expired"
 
 
-def new_code():
-    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+BASE32_TO_CROCKFORD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", ALPHABET)
+
+
+def code_from(salt):
+    """The link's code: the first 50 bits of an HMAC of its salt, in Crockford's base32."""
+    mac = salted_hmac("notify.ack_links.code", salt, algorithm="sha256").digest()
+    return base64.b32encode(mac).decode()[:CODE_LENGTH].translate(BASE32_TO_CROCKFORD)
 
 
 def normalised(code):
@@ -81,16 +90,20 @@ def may_acknowledge(person, notice):
 
 
 def link_for(notice, person):
-    """A new link acknowledging `notice` for `person`, as the absolute URL to put in the
-    message's text; "" when that person could not acknowledge it (no account, not its
-    unit's liaison), so the text says nothing it cannot keep. Call it once per message and
-    keep the text: only the code's HMAC is stored, the code cannot be shown again."""
+    """The link acknowledging `notice` for `person`, as the absolute URL to put in the
+    message's text (the same one every time); "" when that person could not acknowledge it
+    (no account, not its unit's liaison), so the text promises nothing it cannot keep."""
     if not may_acknowledge(person, notice):
         return ""
-    code = new_code()
-    AckLink.objects.create(notice=notice, person=person, digest=digest(code),
-                           expires_at=timezone.now() + timedelta(hours=settings.NOTIFY_ACK_LINK_HOURS))
-    return settings.NOTIFY_LINK_BASE_URL.rstrip("/") + reverse("notify:ack", args=[code])
+    link = AckLink.objects.filter(notice=notice, person=person).first()
+    if link is None:
+        salt = secrets.token_hex(16)
+        link, _created = AckLink.objects.get_or_create(
+            notice=notice, person=person, defaults={
+                "salt": salt, "digest": digest(code_from(salt)),
+                "expires_at": timezone.now() + timedelta(hours=settings.NOTIFY_ACK_LINK_HOURS)})
+    return settings.NOTIFY_LINK_BASE_URL.rstrip("/") + reverse("notify:ack",
+                                                               args=[code_from(link.salt)])
 
 
 def code_of(url):
@@ -106,9 +119,12 @@ def find(code):
     code = normalised(code)
     if code is None:
         return None
-    return AckLink.objects.select_related(
+    link = AckLink.objects.select_related(
         "person__user", "notice__unit", "notice__deadline", "notice__acknowledged_by",
         "notice__response__incident__township").filter(digest=digest(code)).first()
+    if link is None or not hmac.compare_digest(code_from(link.salt), code):
+        return None
+    return link
 
 
 def state_of(link, now=None):
@@ -172,9 +188,8 @@ def acknowledge_by_reply(address, text):
         log.info("Reply from %s: no person has this number", masked(address))
         return None
     for candidate in CODE_IN_TEXT.findall(text or ""):
-        code = normalised(candidate)
-        link = code and AckLink.objects.filter(digest=digest(code), person=person).first()
-        if not link:
+        link = find(candidate)
+        if link is None or link.person_id != person.pk:
             continue
         try:
             return acknowledged_by_link(link=link, via="reply")

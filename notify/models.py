@@ -7,13 +7,15 @@ from response.models import Notice
 
 class AckLink(models.Model):
     """A short link in a notice's SMS or WeCom text that acknowledges that notice, for that
-    person, in one tap and without logging in (notify.ack_links). Only the HMAC of its code
-    is kept: whoever reads the database cannot acknowledge in someone's name."""
+    person, in one tap and without logging in (notify.ack_links); one per notice and person.
+    Its code is an HMAC of `salt` under SECRET_KEY, and only the code's own HMAC (`digest`,
+    to find the row) is kept: the database alone lets nobody acknowledge in someone's name."""
 
     notice = models.ForeignKey(Notice, verbose_name=_("notice"), on_delete=models.CASCADE,
                                related_name="ack_links")
     person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.CASCADE,
                                related_name="ack_links")
+    salt = models.CharField(_("salt"), max_length=32)
     digest = models.CharField(_("code digest"), max_length=64, unique=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires at"))
@@ -23,6 +25,8 @@ class AckLink(models.Model):
         ordering = ["-pk"]
         verbose_name = _("acknowledgement link")
         verbose_name_plural = _("acknowledgement links")
+        constraints = [models.UniqueConstraint(fields=["notice", "person"],
+                                               name="one_ack_link_per_notice_and_person")]
 
     def __str__(self):
         return f"{self.notice} · {self.person.name}"
