@@ -109,3 +109,20 @@ def test_options_are_checked():
         EmailBackend(from_email="no address")
     with pytest.raises(ValueError):
         EmailBackend(from_email="a@b.cn", use_tls=True, use_ssl=True)
+
+
+@pytest.mark.filterwarnings("ignore:.*found in sys.modules:RuntimeWarning")  # runpy, harmless
+def test_a_county_sets_its_smtp_server_in_the_environment(monkeypatch, smtp):
+    import runpy
+
+    from django.core.exceptions import ImproperlyConfigured
+    from django.utils.module_loading import import_string
+
+    monkeypatch.setenv("NOTIFY_EMAIL_HOST", "127.0.0.1")
+    with pytest.raises(ImproperlyConfigured, match="NOTIFY_EMAIL_FROM"):
+        runpy.run_module("zezhou_heat.settings.base")
+    monkeypatch.setenv("NOTIFY_EMAIL_PORT", str(smtp.port))
+    monkeypatch.setenv("NOTIFY_EMAIL_FROM", "notify@zz-heat.example.cn")
+    config = runpy.run_module("zezhou_heat.settings.base")["NOTIFY_BACKENDS"]["email"]
+    import_string(config["BACKEND"])(**config["OPTIONS"]).send(mail())
+    assert len(smtp.messages) == 1

@@ -146,3 +146,19 @@ def test_wrong_credentials_are_permanent(wecom):
 def test_no_application_configured_is_permanent(wecom):
     missing = failure(robot(wecom), to_user())
     assert (missing.code, missing.temporary) == ("no_application", False)
+
+
+@pytest.mark.filterwarnings("ignore:.*found in sys.modules:RuntimeWarning")  # runpy, harmless
+def test_a_county_sets_its_wecom_in_the_environment(monkeypatch, wecom):
+    import runpy
+
+    from django.utils.module_loading import import_string
+
+    monkeypatch.setenv("NOTIFY_WECOM_WEBHOOK_KEY", "robot-key")
+    monkeypatch.setenv("NOTIFY_WECOM_BASE_URL", wecom.url)
+    settings = runpy.run_module("zezhou_heat.settings.base")
+    config = settings["NOTIFY_BACKENDS"]["wecom"]
+    backend = import_string(config["BACKEND"])(**config["OPTIONS"])
+    backend.send(robot_message())
+    assert len(wecom.messages) == 1
+    assert settings["NOTIFY_BACKENDS"]["sms"]["BACKEND"].endswith("OutboxBackend")
