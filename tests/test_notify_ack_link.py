@@ -243,3 +243,34 @@ def test_on_a_phone_one_tap_acknowledges(browser, live_server, notice, liaison):
     page.goto(url)
     expect(page.locator(".ack-result")).to_contain_text("已由")
     context.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_taps_at_the_same_moment_acknowledge_once(notice, liaison):
+    import threading
+
+    from django.db import connection
+
+    from zezhou_heat.errors import StateConflict
+
+    code = ack_links.code_of(ack_links.link_for(notice, liaison.person))
+    start, results = threading.Barrier(2), []
+
+    def tap():
+        try:
+            start.wait()
+            ack_links.acknowledged_by_link(link=ack_links.find(code))
+            results.append("acknowledged")
+        except StateConflict:
+            results.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=tap) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(results) == ["acknowledged", "refused"]
+    assert Event.objects.filter(kind="notice.acknowledged").count() == 1
