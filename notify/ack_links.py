@@ -92,7 +92,9 @@ def may_acknowledge(person, notice):
 def link_for(notice, person):
     """The link acknowledging `notice` for `person`, as the absolute URL to put in the
     message's text (the same one every time); "" when that person could not acknowledge it
-    (no account, not its unit's liaison), so the text promises nothing it cannot keep."""
+    (no account, not its unit's liaison), so the text promises nothing it cannot keep.
+    Only for channels that reach that person alone (SMS, a WeCom application message, e-mail):
+    in a group robot's post anyone in the group could acknowledge in the person's name."""
     if not may_acknowledge(person, notice):
         return ""
     link = AckLink.objects.filter(notice=notice, person=person).first()
