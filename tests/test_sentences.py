@@ -56,7 +56,7 @@ def typical(field, language, *, before=False):
         "channels": ["sms"] if before else ["sms", "posters"], "version": 2,
         "area": names[:1] if before else names, "places": "" if before else text,
         "scope": "", "as_of": "2026-01-05T21:30:00+08:00", "seq": 120, "incidents": [3, 5],
-        "source": text, "townships": 16,
+        "source": text, "townships": 16, "via": "link",
         "totals": {"levels": {"I": 1, "none": 1}, "households": 12000, "overdue_clocks": 4,
                    "unacknowledged_units": 3, "warnings": 1, "drills": 0},
     }

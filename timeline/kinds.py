@@ -169,7 +169,7 @@ DECLARED = [
     EventKind("response.handed_over", _("Command handed over"), read.handed_over, fields=("to",)),
     EventKind("response.ended", _("Response ended"), read.response_ended, fields=("level",)),
     EventKind("notice.acknowledged", _("Notice acknowledged"), read.notice_acknowledged,
-              fields=("unit", "on_time")),
+              fields=("unit", "on_time"), optional=("via",)),
     EventKind("checklist.updated", _("Checklist item updated"), read.checklist_updated,
               fields=("status", "note"), old_fields=("status", "note")),
     *_changes("response.playbookitem", "response.playbookitem", PLAYBOOK_CHANGED),

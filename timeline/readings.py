@@ -372,7 +372,10 @@ def response_ended(new, old, short):
 def notice_acknowledged(new, old, short):
     words = (_("%(unit)s acknowledged the activation notice on time") if new["on_time"]
              else _("%(unit)s acknowledged the activation notice late"))
-    return words % {"unit": new["unit"]}
+    how = {"link": _("by the link in the message"), "reply": _("by SMS reply")}.get(
+        new.get("via"))
+    sentence = words % {"unit": new["unit"]}
+    return _("%(sentence)s (%(how)s)") % {"sentence": sentence, "how": how} if how else sentence
 
 
 def checklist_updated(new, old, short):

@@ -435,3 +435,36 @@ ALIYUN_SMS_CALLBACK_TOKEN = env.get_str("ALIYUN_SMS_CALLBACK_TOKEN", "")
 if ALIYUN_SMS_CALLBACK_TOKEN and len(ALIYUN_SMS_CALLBACK_TOKEN) < 32:
     raise ImproperlyConfigured("ALIYUN_SMS_CALLBACK_TOKEN must be at least 32 characters.")
 ALIYUN_SMS_CALLBACK_NETWORKS = env.get_networks("ALIYUN_SMS_CALLBACK_NETWORKS", [])
+
+# WeCom (notify.backends.wecom): a group robot's webhook key, and/or an application (corp id,
+# its secret and agent id) for messages to one person's WeCom userid.
+if env.get_str("NOTIFY_WECOM_WEBHOOK_KEY") or env.get_str("NOTIFY_WECOM_CORP_ID"):
+    NOTIFY_BACKENDS["wecom"] = {"BACKEND": "notify.backends.wecom.WeComBackend", "OPTIONS": {
+        "webhook_key": env.get_str("NOTIFY_WECOM_WEBHOOK_KEY", ""),
+        "msgtype": env.get_str("NOTIFY_WECOM_MSGTYPE", "text"),
+        "base_url": env.get_url("NOTIFY_WECOM_BASE_URL", "https://qyapi.weixin.qq.com",
+                                {"http", "https"}),
+        "corp_id": env.get_str("NOTIFY_WECOM_CORP_ID", ""),
+        "secret": env.get_str("NOTIFY_WECOM_SECRET", ""),
+        "agent_id": env.get_int("NOTIFY_WECOM_AGENT_ID", None, minimum=1),
+        "timeout": env.get_int("NOTIFY_WECOM_TIMEOUT", 10, minimum=1),
+    }}
+# E-mail (notify.backends.email): the county's SMTP server, with a connection of its own.
+if env.get_str("NOTIFY_EMAIL_HOST"):
+    NOTIFY_BACKENDS["email"] = {"BACKEND": "notify.backends.email.EmailBackend", "OPTIONS": {
+        "host": env.get_str("NOTIFY_EMAIL_HOST"),
+        "port": env.get_int("NOTIFY_EMAIL_PORT", 25, minimum=1),
+        "username": env.get_str("NOTIFY_EMAIL_USER", ""),
+        "password": env.get_str("NOTIFY_EMAIL_PASSWORD", ""),
+        "use_tls": env.get_bool("NOTIFY_EMAIL_STARTTLS", False),
+        "use_ssl": env.get_bool("NOTIFY_EMAIL_SSL", False),
+        "timeout": env.get_int("NOTIFY_EMAIL_TIMEOUT", 10, minimum=1),
+        "from_email": env.get_str("NOTIFY_EMAIL_FROM", required=True),
+    }}
+
+# The one-tap acknowledgement link (notify.ack_links): the address phones reach the site at
+# (it goes into every SMS, so keep it short), how long a link lives at most (it dies earlier
+# with its notice), and how many unknown links one address may open in 15 minutes.
+NOTIFY_LINK_BASE_URL = env.get_url("NOTIFY_LINK_BASE_URL", PUBLIC_BASE_URL, {"http", "https"})
+NOTIFY_ACK_LINK_HOURS = env.get_int("NOTIFY_ACK_LINK_HOURS", 24, minimum=1)
+NOTIFY_ACK_LINK_MISSES = env.get_int("NOTIFY_ACK_LINK_MISSES", 20, minimum=1)
