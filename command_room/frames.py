@@ -51,6 +51,7 @@ ROUTINE = (
     "response.playbookitem.",    # the §4.5 playbooks, edited by administrators
     "warning.drafted", "warning.draft_edited",   # a warning only matters once submitted
     "report.written_draft",      # a written report only matters once submitted
+    "notify.",                   # each message's deliveries: on the delivery board, not the wall
 )
 
 

@@ -23,6 +23,7 @@ from zezhou_heat.permissions import (
     VIEW_ALL_MOBILES,
     VIEW_DIRECTORY,
     VIEW_INCIDENTS,
+    VIEW_OUTBOX,
     VIEW_TIMELINE,
     VIEW_WARNINGS,
     WARN_GENERAL,
@@ -42,6 +43,8 @@ ADMIN_SITE = [
     for action in ("view", "add", "change", "delete")
 ] + [f"response.{action}_playbookitem" for action in ("view", "add", "change", "delete")] + [
     "directory.view_position",
+    *(f"notify.{action}_{model}" for model in ("recipientrule", "channeladdress")
+      for action in ("view", "add", "change", "delete")),
      "auth.view_user", "auth.add_user", "auth.change_user"]
 
 POSITION_PERMISSIONS = {
@@ -53,9 +56,9 @@ POSITION_PERMISSIONS = {
                                     RECORD_RESPONSE, WARN_GENERAL, WARN_LARGER],
     PositionCode.OFFICE_DIRECTOR: [*OFFICE_AND_LEADERS, MANAGE_DIRECTORY, HANDLE_INQUIRIES,
                                    MANAGE_INCIDENT_STATUS, LEVEL_III, PROPOSE_RESPONSE,
-                                   RECORD_RESPONSE, DRAFT_WARNING, WARN_GENERAL],
+                                   RECORD_RESPONSE, DRAFT_WARNING, WARN_GENERAL, VIEW_OUTBOX],
     PositionCode.DUTY_OFFICER: [*OFFICE_AND_LEADERS, REPORT, REPORT_ANY, HANDLE_INQUIRIES,
-                                PROPOSE_RESPONSE, RECORD_RESPONSE, DRAFT_WARNING],
+                                PROPOSE_RESPONSE, RECORD_RESPONSE, DRAFT_WARNING, VIEW_OUTBOX],
     PositionCode.UNIT_LIAISON: COUNTY_READER,
     # Township officers: their own township's incidents; enterprise reporters: their own.
     PositionCode.TOWNSHIP_OFFICER: [VIEW_DIRECTORY, VIEW_TIMELINE, VIEW_INCIDENTS, REPORT,
@@ -63,7 +66,7 @@ POSITION_PERMISSIONS = {
     PositionCode.ENTERPRISE_REPORTER: [VIEW_DIRECTORY, VIEW_TIMELINE, VIEW_INCIDENTS, REPORT,
                                        VIEW_WARNINGS],
     PositionCode.ADMINISTRATOR: [VIEW_DIRECTORY, VIEW_TIMELINE, MANAGE_DIRECTORY, VIEW_ALL_MOBILES,
-                                 MANAGE_COUNTY_MAP, *ADMIN_SITE],
+                                 MANAGE_COUNTY_MAP, VIEW_OUTBOX, *ADMIN_SITE],
 }
 
 # Who signs in with a second factor where settings.TWO_FACTOR_REQUIRED is True (等保 2.0

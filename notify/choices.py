@@ -6,3 +6,42 @@ class Channel(models.TextChoices):
     SMS = "sms", _("SMS")
     WECOM = "wecom", _("WeCom")
     EMAIL = "email", _("E-mail")
+
+
+class MessageKind(models.TextChoices):
+    """Why a message is sent: one per kind of cause (plan §3.3, §4.1, §4.3, §4.4)."""
+
+    ACTIVATION = "activation", _("Task-group activation notice")
+    APPROVAL = "approval", _("Approval request")
+    CLOCK_REMINDER = "clock_reminder", _("Clock reminder")
+    CLOCK_OVERDUE = "clock_overdue", _("Clock overdue")
+    WARNING = "warning", _("Warning")
+    LEVEL_CHANGE = "level_change", _("Response level change")
+    RESPONSE_END = "response_end", _("Response end")
+    ESCALATION = "escalation", _("Escalation")
+
+
+class DeliveryStatus(models.TextChoices):
+    """A delivery's way: queued → sent → delivered, or failed at any step. An acknowledgement
+    is recorded beside it (Delivery.acknowledged_at), as it can come on an undelivered
+    receipt."""
+
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")
+
+
+class Audience(models.TextChoices):
+    """Whom a recipient rule names (notify.recipients)."""
+
+    UNIT_CONTACTS = "unit_contacts", _("Contacts of the units concerned (liaisons, township officers)")
+    UNIT_DUTY_PHONE = "unit_duty_phone", _("Duty phone of the units concerned")
+    DECIDERS = "deciders", _("Positions that may decide the level concerned")
+    ON_CALL = "on_call", _("Office director and the duty officers on shift")
+    POSITIONS = "positions", _("Holders of the chosen positions")
+
+
+# Failure codes the services themselves write (a provider's codes are stored as it sends them).
+NO_ADDRESS = "no_address"  # the recipient has no address on this channel
+ATTEMPTS_EXHAUSTED = "attempts_exhausted"

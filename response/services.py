@@ -327,8 +327,10 @@ def _settle_notices(response):
 
 
 @transaction.atomic
-def notice_acknowledged(*, actor, notice):
-    """确认收到: by a liaison of the unit the notice is addressed to."""
+def notice_acknowledged(*, actor, notice, via=""):
+    """确认收到: by a liaison of the unit the notice is addressed to; `via` says how when it was
+    not the button of a signed-in page: "link" (the one-tap link in a message, notify.ack_links)
+    or "reply" (an SMS reply with the link's code)."""
     # The clock is locked too: a response ending meanwhile settles it either before (then
     # this refuses) or after (then it finds the clock met and leaves it).
     notice = Notice.objects.select_for_update(of=("self", "deadline")).select_related(
@@ -348,7 +350,8 @@ def notice_acknowledged(*, actor, notice):
     clocks.meet(notice.deadline, now)
     append_event(actor=actor, kind="notice.acknowledged", subject=notice,
                  incident=notice.response.incident,
-                 new={"unit": notice.unit.short_name, "on_time": now <= notice.deadline.due_at})
+                 new={"unit": notice.unit.short_name, "on_time": now <= notice.deadline.due_at,
+                      **({"via": via} if via else {})})
     return notice
 
 

@@ -156,7 +156,7 @@ def test_routine_administration_is_one_explicit_list():
     off_the_wall = {name for name in KINDS if routine(name)}
     assert off_the_wall == {
         *(name for name in KINDS if name.startswith(("directory.", "auth.",
-                                                       "response.playbookitem."))),
+                                                       "response.playbookitem.", "notify."))),
         "warning.drafted", "warning.draft_edited", "report.written_draft"}
     on_the_wall = set(KINDS) - off_the_wall
     assert {"incident.reported", "deadline.overdue", "response.started", "warning.submitted",

@@ -56,15 +56,27 @@ def typical(field, language, *, before=False):
         "channels": ["sms"] if before else ["sms", "posters"], "version": 2,
         "area": names[:1] if before else names, "places": "" if before else text,
         "scope": "", "as_of": "2026-01-05T21:30:00+08:00", "seq": 120, "incidents": [3, 5],
-        "source": text, "townships": 16,
+        "source": text, "townships": 16, "via": "link",
         "totals": {"levels": {"I": 1, "none": 1}, "households": 12000, "overdue_clocks": 4,
                    "unacknowledged_units": 3, "warnings": 1, "drills": 0},
     }
     return values[field]
 
 
+# A delivery of a message (notify.delivery.*) and a reply, as notify.services writes them.
+NOTIFY = {"message": 3, "kind": "activation", "channel": "sms", "address": "138****5678",
+          "segments": 1, "code": "isv.BUSINESS_LIMIT_CONTROL", "attempts": 2,
+          "next_attempt_at": "2026-01-05T21:30:10+08:00", "from_channel": "wecom"}
+
+
 def by_kind(kind, field, language, before):
     """Fields whose values depend on the kind: levels and states of different things."""
+    if kind.name.startswith(("notify.delivery.", "notify.reply.")):
+        if field in ("recipient", "unit"):
+            return NAMES[language][0]
+        if field == "text":
+            return TEXT[language]
+        return NOTIFY[field]
     if field == "level" and kind.name.startswith("warning."):
         return "general" if before else "larger"
     if field == "level":

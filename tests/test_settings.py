@@ -62,6 +62,37 @@ def test_production_refuses_to_start_on_a_bad_value(monkeypatch, name, value, me
     assert message in str(refused.value)
 
 
+# base is executed afresh on purpose (it is already imported as the test settings' base)
+RERUN_BASE = pytest.mark.filterwarnings("ignore:'zezhou_heat.settings.base' found in sys.modules")
+
+
+@RERUN_BASE
+@pytest.mark.parametrize("name, value, message", [
+    ("NOTIFY_BACKENDS", "sms=aliyun", "NOTIFY_BACKENDS='sms=aliyun' is not valid"),
+    ("NOTIFY_BACKENDS", '{"sms": {"BACKEND": "notify.backends.outbox.OutboxBackend"}}',
+     'NOTIFY_BACKENDS must name "sms", "wecom" and "email"'),
+    ("NOTIFY_MAX_ATTEMPTS", "0", "NOTIFY_MAX_ATTEMPTS='0' is not valid"),
+])
+def test_messages_refuse_to_start_on_a_bad_value(monkeypatch, name, value, message):
+    """The settings every environment shares (base) read the messages' settings themselves."""
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ImproperlyConfigured) as refused:
+        runpy.run_module("zezhou_heat.settings.base")
+    assert message in str(refused.value)
+
+
+@RERUN_BASE
+def test_a_county_s_gateways_are_read_from_notify_backends(monkeypatch):
+    configured = ('{"sms": {"BACKEND": "notify.backends.aliyun.AliyunSms", "OPTIONS": '
+                  '{"sign_name": "泽州供热"}}, "wecom": {"BACKEND": "notify.backends.outbox.'
+                  'OutboxBackend"}, "email": {"BACKEND": "notify.backends.outbox.OutboxBackend"}}')
+    monkeypatch.setenv("NOTIFY_BACKENDS", configured)
+    monkeypatch.setenv("NOTIFY_OUTBOX_FAIL", "13800000001:permanent")
+    base = runpy.run_module("zezhou_heat.settings.base")
+    assert base["NOTIFY_BACKENDS"]["sms"]["OPTIONS"] == {"sign_name": "泽州供热"}
+    assert base["OUTBOX_BACKEND"]["OPTIONS"]["fail"] == {"13800000001": "permanent"}
+
+
 def test_production_settings_module_loads_with_good_values(monkeypatch):
     """The other side of the test above: with the good environment, the same in-process
     execution succeeds, so each refusal above is the bad value's doing."""

@@ -13,12 +13,18 @@ from django.utils.translation import gettext, ngettext, pgettext
 
 GROUPED_KINDS = ("deadline.overdue", "deadline.reminder")
 UNIT_CLOCK = "notice_ack"  # incidents.choices.DeadlineKind.NOTICE_ACK: owed by a member unit
+# The deliveries of one kind of message on one incident (notify): "#2 高都镇：消息已送达22个单位
+# （县住建局、…）".
+DELIVERY_KINDS = ("notify.delivery.sent", "notify.delivery.delivered", "notify.delivery.failed",
+                  "notify.delivery.retrying", "notify.delivery.fallback")
 
 
 def group_key(kind, new, incident_id):
     """The key shared by the events one line stands for (a unit's notice clock reminded or
     overdue: per incident, event kind and clock kind), or None for an event shown alone."""
     new = new or {}
+    if kind in DELIVERY_KINDS and new.get("unit") and new.get("kind") and incident_id:
+        return f"{kind}:{new['kind']}:{incident_id}"  # e.g. the activation notices of #2
     if kind in GROUPED_KINDS and new.get("kind") == UNIT_CLOCK and new.get("unit") and incident_id:
         return f"{kind}:{UNIT_CLOCK}:{incident_id}"
     return None
@@ -26,12 +32,30 @@ def group_key(kind, new, incident_id):
 
 def line_template(kind, count):
     """The line for `count` units, with `%(count)s` still to fill, in the active language."""
+    if kind in DELIVERY_KINDS:
+        return _delivery_line(kind, count)
     if kind == "deadline.overdue":
         return ngettext("%(count)s unit overdue acknowledging the activation notice",
                         "%(count)s units overdue acknowledging the activation notice", count)
     return ngettext("%(count)s unit with 10 minutes left to acknowledge the activation notice",
                     "%(count)s units with 10 minutes left to acknowledge the activation notice",
                     count)
+
+
+def _delivery_line(kind, count):
+    if kind == "notify.delivery.sent":
+        return ngettext("Message sent to %(count)s unit", "Message sent to %(count)s units", count)
+    if kind == "notify.delivery.delivered":
+        return ngettext("Message delivered to %(count)s unit",
+                        "Message delivered to %(count)s units", count)
+    if kind == "notify.delivery.failed":
+        return ngettext("Message failed for %(count)s unit",
+                        "Message failed for %(count)s units", count)
+    if kind == "notify.delivery.retrying":
+        return ngettext("Message to %(count)s unit to be retried",
+                        "Messages to %(count)s units to be retried", count)
+    return ngettext("Message to %(count)s unit sent on another channel",
+                    "Messages to %(count)s units sent on another channel", count)
 
 
 def units_line(text, units):

@@ -81,7 +81,13 @@ DRAFT = ("level", "category")
 ACCOUNT_FIELDS = ("username", "first_name", "last_name", "email", "is_active", "is_staff",
                   "is_superuser")
 
+# A delivery of a message (notify): what was sent, to whom, how; the address masked
+# (notify.sms_text.masked), never a whole phone number.
+DELIVERY = ("message", "kind", "channel", "recipient", "address")
+DELIVERY_OPTIONAL = ("unit",)
+
 DIRECTORY_CHANGED = _("Directory changed")
+RECIPIENTS_CHANGED = _("Message recipients changed")
 PLAYBOOK_CHANGED = _("Playbook changed")
 
 
@@ -163,7 +169,7 @@ DECLARED = [
     EventKind("response.handed_over", _("Command handed over"), read.handed_over, fields=("to",)),
     EventKind("response.ended", _("Response ended"), read.response_ended, fields=("level",)),
     EventKind("notice.acknowledged", _("Notice acknowledged"), read.notice_acknowledged,
-              fields=("unit", "on_time")),
+              fields=("unit", "on_time"), optional=("via",)),
     EventKind("checklist.updated", _("Checklist item updated"), read.checklist_updated,
               fields=("status", "note"), old_fields=("status", "note")),
     *_changes("response.playbookitem", "response.playbookitem", PLAYBOOK_CHANGED),
@@ -185,6 +191,23 @@ DECLARED = [
               fields=("channels",), old_fields=("channels",)),
     EventKind("warning.lifted", _("Warning lifted"), read.warning_lifted,
               fields=("reason", "version")),
+    # messages to people (notify): every change of a delivery's status
+    EventKind("notify.delivery.sent", _("Message sent"), read.delivery_sent,
+              fields=DELIVERY, optional=(*DELIVERY_OPTIONAL, "segments")),
+    EventKind("notify.delivery.retrying", _("Message to be retried"), read.delivery_retrying,
+              fields=(*DELIVERY, "code", "attempts", "next_attempt_at"),
+              optional=DELIVERY_OPTIONAL),
+    EventKind("notify.delivery.delivered", _("Message delivered"), read.delivery_delivered,
+              fields=DELIVERY, optional=DELIVERY_OPTIONAL),
+    EventKind("notify.delivery.failed", _("Message failed"), read.delivery_failed,
+              fields=(*DELIVERY, "code"), optional=(*DELIVERY_OPTIONAL, "attempts")),
+    EventKind("notify.delivery.fallback", _("Message sent on another channel"),
+              read.delivery_fallback, fields=(*DELIVERY, "from_channel"),
+              optional=DELIVERY_OPTIONAL),
+    *_changes("notify.rule", "notify.recipientrule", RECIPIENTS_CHANGED),
+    *_changes("notify.address", "notify.channeladdress", RECIPIENTS_CHANGED),
+    EventKind("notify.reply.received", _("Reply received"), read.reply_received,
+              fields=("channel", "address", "text")),
     # command room
     EventKind("brief.issued", _("Situation brief issued"), read.brief_issued,
               fields=("number", "scope", "as_of", "seq", "incidents", "totals")),
@@ -209,6 +232,7 @@ CHANGE_PREFIXES = {kind.changes_of: kind.name.rpartition(".")[0]
 PREFIX_LABELS = {
     "directory.": DIRECTORY_CHANGED,
     "response.playbookitem.": PLAYBOOK_CHANGED,
+    "notify.rule.": RECIPIENTS_CHANGED,
 }
 
 

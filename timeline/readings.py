@@ -372,7 +372,10 @@ def response_ended(new, old, short):
 def notice_acknowledged(new, old, short):
     words = (_("%(unit)s acknowledged the activation notice on time") if new["on_time"]
              else _("%(unit)s acknowledged the activation notice late"))
-    return words % {"unit": new["unit"]}
+    how = {"link": _("by the link in the message"), "reply": _("by SMS reply")}.get(
+        new.get("via"))
+    sentence = words % {"unit": new["unit"]}
+    return _("%(sentence)s (%(how)s)") % {"sentence": sentence, "how": how} if how else sentence
 
 
 def checklist_updated(new, old, short):
@@ -449,6 +452,45 @@ def warning_channels(new, old, short):
 def warning_lifted(new, old, short):
     return _("Warning lifted (%(version)s)") % {"version": _version(new)} + _reason(
         new["reason"], short)
+
+
+# --- messages to people (notify) --------------------------------------------------------------
+
+
+def _delivery(new):
+    return {"kind": choice("notify.message.kind", new["kind"]), "recipient": new["recipient"],
+            "channel": choice("notify.delivery.channel", new["channel"]),
+            "address": new["address"]}
+
+
+def delivery_sent(new, old, short):
+    return _("%(kind)s to %(recipient)s by %(channel)s (%(address)s): sent") % _delivery(new)
+
+
+def delivery_retrying(new, old, short):
+    """The provider's code stays in the payload (and on the delivery board), not the sentence."""
+    return _("%(kind)s to %(recipient)s by %(channel)s (%(address)s): not taken at attempt "
+             "%(attempts)s, tried again at %(time)s") % {
+        **_delivery(new), "attempts": new["attempts"], "time": moment(new["next_attempt_at"])}
+
+
+def delivery_delivered(new, old, short):
+    return _("%(kind)s to %(recipient)s by %(channel)s (%(address)s): delivered") % _delivery(new)
+
+
+def delivery_failed(new, old, short):
+    return _("%(kind)s to %(recipient)s by %(channel)s (%(address)s): failed") % _delivery(new)
+
+
+def delivery_fallback(new, old, short):
+    return _("%(kind)s to %(recipient)s: %(from)s failed, now by %(channel)s (%(address)s)") % {
+        **_delivery(new), "from": choice("notify.delivery.channel", new["from_channel"])}
+
+
+def reply_received(new, old, short):
+    return _("Reply by %(channel)s from %(address)s: %(text)s") % {
+        "channel": choice("notify.delivery.channel", new["channel"]),
+        "address": new["address"], "text": said(new["text"], short)}
 
 
 # --- command room --------------------------------------------------------------------------

@@ -70,6 +70,8 @@ TAILS = {
     "response.response": _response,
     "response.notice": lambda event: (event.new or {}).get("unit"),
     "early_warnings.earlywarning": _warning,
+    "notify.delivery": lambda event: readings.choice(
+        "notify.message.kind", event.new["kind"]) if event.new else None,
     "command_room.situationbrief": lambda event: _("Situation brief no. %(number)s") % {
         "number": event.new["number"]} if event.new else None,
 }

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from timeline.kinds import check_event, event_label
 from timeline.models import Event, Notification
 from timeline.sentences import line
-from timeline.signals import event_committed
+from timeline.signals import event_appended, event_committed
 from zezhou_heat import confirmations
 
 # Any constant works; it only has to be the same for every writer of the timeline.
@@ -24,7 +24,8 @@ def append_event(*, actor, kind, subject=None, subject_ref=None, old=None, new=N
     sequence numbers become visible in order: a reader that has seen event N has seen
     every event below N. (SQLite serialises writers anyway.) Call it last in a service,
     just before the transaction commits, to keep the lock short. Once the outermost
-    transaction commits, `timeline.signals.event_committed` tells the live views.
+    transaction commits, `timeline.signals.event_committed` tells the live views; before
+    that, inside it, `event_appended` lets the floors above write what follows from it.
     """
     check_event(kind, old=old, new=new)  # declared in timeline/kinds.py, or UndeclaredEvent
     subject_type, subject_id, subject_label = subject_ref or subject_of(subject)
@@ -43,6 +44,7 @@ def append_event(*, actor, kind, subject=None, subject_ref=None, old=None, new=N
         )
         Notification.objects.bulk_create(
             [Notification(event=event, recipient=user) for user in set(notify)])
+        event_appended.send(sender=Event, event=event)
     transaction.on_commit(lambda: event_committed.send(sender=Event, event=event))
     confirmations.record(lambda: _("%(what)s: %(subject)s") % {"what": event_label(kind),
                                                                "subject": line(event)})

@@ -60,6 +60,22 @@ def get_list(name, default):
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def get_json_object(name, default):
+    """A JSON object ({"sms": {"BACKEND": "…", "OPTIONS": {…}}}), read as a dict."""
+    import json
+
+    raw = get_str(name)
+    if raw is None:
+        return default
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return _fail(name, raw, "a JSON object")
+    if not isinstance(value, dict):
+        _fail(name, raw, "a JSON object")
+    return value
+
+
 def get_url(name, default, schemes, *, required=False):
     raw = get_str(name, default, required=required)
     parsed = urlparse(raw)

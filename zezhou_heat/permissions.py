@@ -61,6 +61,9 @@ WARN_LARGER = Perm("early_warnings", "approve_larger_warning",
 WARN_MAJOR = Perm("early_warnings", "approve_major_warning",
                   _("Can approve, change and lift 重大以上 warnings"))
 
+# The outbox of the quick start (/outbox/): every message the dashboard sent, and to whom.
+VIEW_OUTBOX = Perm("notify", "view_outbox", _("Can see the outbox of messages sent"))
+
 ALL = [value for value in dict(globals()).values() if isinstance(value, Perm)]
 
 

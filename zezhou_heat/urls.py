@@ -58,6 +58,8 @@ urlpatterns = [
     path("response/", include("response.urls")),
     path("warnings/", include("early_warnings.urls")),
     path("notifications/", notifications, name="notifications"),
+    path("", include("notify.urls")),
+    path("notify/gateway/", include("notify.gateway_urls")),
     path("admin/", admin.site.urls),
     path("api/", include(api_urlpatterns)),
 ]

@@ -366,6 +366,105 @@ LOGGING = {
 }
 
 # Messages to people (notify): the backend of each channel. The quick start and the tests keep
-# every message in the outbox (/outbox/); a county sets its gateways (README, "Messages").
-OUTBOX_BACKEND = {"BACKEND": "notify.backends.outbox.OutboxBackend", "OPTIONS": {}}
-NOTIFY_BACKENDS = {"sms": OUTBOX_BACKEND, "wecom": OUTBOX_BACKEND, "email": OUTBOX_BACKEND}
+# every message in the outbox (/outbox/); a county sets its gateways (README, "Messages") in
+# NOTIFY_BACKENDS, a JSON object naming every channel. NOTIFY_OUTBOX_FAIL makes the outbox
+# refuse chosen addresses, for the demo of retries and fallback: "13800000001:permanent,…".
+OUTBOX_BACKEND = {"BACKEND": "notify.backends.outbox.OutboxBackend", "OPTIONS": {
+    "fail": dict(entry.rsplit(":", 1) for entry in env.get_list("NOTIFY_OUTBOX_FAIL", [])
+                 if ":" in entry)}}
+NOTIFY_BACKENDS = env.get_json_object(
+    "NOTIFY_BACKENDS", {"sms": OUTBOX_BACKEND, "wecom": OUTBOX_BACKEND, "email": OUTBOX_BACKEND})
+if set(NOTIFY_BACKENDS) != {"sms", "wecom", "email"} or not all(
+        isinstance(c, dict) and "BACKEND" in c for c in NOTIFY_BACKENDS.values()):
+    raise ImproperlyConfigured('NOTIFY_BACKENDS must name "sms", "wecom" and "email", each '
+                               'as {"BACKEND": "dotted.path", "OPTIONS": {…}}.')
+# A temporary failure is retried after NOTIFY_RETRY_SECONDS, then twice that, … at most
+# NOTIFY_RETRY_MAX_SECONDS apart; after NOTIFY_MAX_ATTEMPTS attempts the delivery fails and
+# the recipient's next channel is tried. A delivery handed to a backend is leased for
+# NOTIFY_CLAIM_SECONDS (longer than any backend's timeout): only a worker killed mid-send
+# leaves it to be handed over again after that.
+NOTIFY_MAX_ATTEMPTS = env.get_int("NOTIFY_MAX_ATTEMPTS", 5, minimum=1)
+NOTIFY_RETRY_SECONDS = env.get_int("NOTIFY_RETRY_SECONDS", 10, minimum=1)
+NOTIFY_RETRY_MAX_SECONDS = env.get_int("NOTIFY_RETRY_MAX_SECONDS", 600, minimum=1)
+NOTIFY_CLAIM_SECONDS = env.get_int("NOTIFY_CLAIM_SECONDS", 120, minimum=10)
+NOTIFY_BATCH = 50  # deliveries claimed at once by one worker
+# How often beat hands over what is queued (the safety net under the after-commit task) and
+# asks the backends for receipts and replies.
+NOTIFY_SWEEP_SECONDS = env.get_int("NOTIFY_SWEEP_SECONDS", 5, minimum=1)
+NOTIFY_POLL_SECONDS = env.get_int("NOTIFY_POLL_SECONDS", 10, minimum=1)
+CELERY_BEAT_SCHEDULE.update({
+    "notify-sweep": {"task": "notify.tasks.sweep", "schedule": float(NOTIFY_SWEEP_SECONDS),
+                     "options": {"expires": NOTIFY_SWEEP_SECONDS * 2}},
+    "notify-poll": {"task": "notify.tasks.poll", "schedule": float(NOTIFY_POLL_SECONDS),
+                    "options": {"expires": NOTIFY_POLL_SECONDS * 2}},
+})
+
+# The county's SMS gateway (README, "Messages"): "outbox" (the quick start: messages stay in
+# /outbox/), "aliyun" (Aliyun SMS, notify.backends.aliyun) or "smpp" (a carrier's or the
+# government platform's SMSC, notify.backends.smpp).
+SMS_GATEWAY = env.get_str("SMS_GATEWAY", "outbox")
+if SMS_GATEWAY == "aliyun":
+    NOTIFY_BACKENDS["sms"] = {"BACKEND": "notify.backends.aliyun.AliyunSms", "OPTIONS": {
+        "endpoint": env.get_url("ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com",
+                                {"https", "http"}),
+        "access_key_id": env.get_str("ALIYUN_SMS_ACCESS_KEY_ID", required=True),
+        "access_key_secret": env.get_str("ALIYUN_SMS_ACCESS_KEY_SECRET", required=True),
+        "sign_name": env.get_str("ALIYUN_SMS_SIGN_NAME", required=True),
+        "template_code": env.get_str("ALIYUN_SMS_TEMPLATE_CODE", required=True),
+        "template_params": env.get_list("ALIYUN_SMS_TEMPLATE_PARAMS", ["content"]),
+        "param_max_chars": env.get_int("ALIYUN_SMS_PARAM_MAX_CHARS", 0, minimum=0),
+        "timeout": env.get_int("ALIYUN_SMS_TIMEOUT_SECONDS", 5, minimum=1),
+    }}
+elif SMS_GATEWAY == "smpp":
+    NOTIFY_BACKENDS["sms"] = {"BACKEND": "notify.backends.smpp.SmppSms", "OPTIONS": {
+        "host": env.get_str("SMPP_HOST", required=True),
+        "port": env.get_int("SMPP_PORT", 2775, minimum=1),
+        "system_id": env.get_str("SMPP_SYSTEM_ID", required=True),
+        "password": env.get_str("SMPP_PASSWORD", required=True),
+        "system_type": env.get_str("SMPP_SYSTEM_TYPE", ""),
+        "source_addr": env.get_str("SMPP_SOURCE_ADDR", ""),
+        "timeout": env.get_int("SMPP_TIMEOUT_SECONDS", 10, minimum=1),
+        "enquire_link_seconds": env.get_int("SMPP_ENQUIRE_LINK_SECONDS", 30, minimum=5),
+    }}
+elif SMS_GATEWAY != "outbox":
+    raise ImproperlyConfigured(f"SMS_GATEWAY={SMS_GATEWAY!r} is not valid: expected outbox, "
+                               "aliyun or smpp.")
+# Aliyun's pushes (delivery reports, replies) are believed when their URL holds this token
+# and, if networks are listed, they come from one of them (notify.gateway_views).
+ALIYUN_SMS_CALLBACK_TOKEN = env.get_str("ALIYUN_SMS_CALLBACK_TOKEN", "")
+if ALIYUN_SMS_CALLBACK_TOKEN and len(ALIYUN_SMS_CALLBACK_TOKEN) < 32:
+    raise ImproperlyConfigured("ALIYUN_SMS_CALLBACK_TOKEN must be at least 32 characters.")
+ALIYUN_SMS_CALLBACK_NETWORKS = env.get_networks("ALIYUN_SMS_CALLBACK_NETWORKS", [])
+
+# WeCom (notify.backends.wecom): a group robot's webhook key, and/or an application (corp id,
+# its secret and agent id) for messages to one person's WeCom userid.
+if env.get_str("NOTIFY_WECOM_WEBHOOK_KEY") or env.get_str("NOTIFY_WECOM_CORP_ID"):
+    NOTIFY_BACKENDS["wecom"] = {"BACKEND": "notify.backends.wecom.WeComBackend", "OPTIONS": {
+        "webhook_key": env.get_str("NOTIFY_WECOM_WEBHOOK_KEY", ""),
+        "msgtype": env.get_str("NOTIFY_WECOM_MSGTYPE", "text"),
+        "base_url": env.get_url("NOTIFY_WECOM_BASE_URL", "https://qyapi.weixin.qq.com",
+                                {"http", "https"}),
+        "corp_id": env.get_str("NOTIFY_WECOM_CORP_ID", ""),
+        "secret": env.get_str("NOTIFY_WECOM_SECRET", ""),
+        "agent_id": env.get_int("NOTIFY_WECOM_AGENT_ID", None, minimum=1),
+        "timeout": env.get_int("NOTIFY_WECOM_TIMEOUT", 10, minimum=1),
+    }}
+# E-mail (notify.backends.email): the county's SMTP server, with a connection of its own.
+if env.get_str("NOTIFY_EMAIL_HOST"):
+    NOTIFY_BACKENDS["email"] = {"BACKEND": "notify.backends.email.EmailBackend", "OPTIONS": {
+        "host": env.get_str("NOTIFY_EMAIL_HOST"),
+        "port": env.get_int("NOTIFY_EMAIL_PORT", 25, minimum=1),
+        "username": env.get_str("NOTIFY_EMAIL_USER", ""),
+        "password": env.get_str("NOTIFY_EMAIL_PASSWORD", ""),
+        "use_tls": env.get_bool("NOTIFY_EMAIL_STARTTLS", False),
+        "use_ssl": env.get_bool("NOTIFY_EMAIL_SSL", False),
+        "timeout": env.get_int("NOTIFY_EMAIL_TIMEOUT", 10, minimum=1),
+        "from_email": env.get_str("NOTIFY_EMAIL_FROM", required=True),
+    }}
+
+# The one-tap acknowledgement link (notify.ack_links): the address phones reach the site at
+# (it goes into every SMS, so keep it short), how long a link lives at most (it dies earlier
+# with its notice), and how many unknown links one address may open in 15 minutes.
+NOTIFY_LINK_BASE_URL = env.get_url("NOTIFY_LINK_BASE_URL", PUBLIC_BASE_URL, {"http", "https"})
+NOTIFY_ACK_LINK_HOURS = env.get_int("NOTIFY_ACK_LINK_HOURS", 24, minimum=1)
+NOTIFY_ACK_LINK_MISSES = env.get_int("NOTIFY_ACK_LINK_MISSES", 20, minimum=1)

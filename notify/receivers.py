@@ -1,0 +1,30 @@
+"""notify's receivers of the signals of the floors below (connected in NotifyConfig.ready)."""
+
+import logging
+
+from django.db import InterfaceError, OperationalError, transaction
+
+from notify import services
+
+logger = logging.getLogger(__name__)
+
+
+def event_appended(sender, event, **kwargs):
+    """The messages an event causes, written in the event's transaction. A message that cannot
+    be made (a bug, a broken rule) must not stop the cause (a response started in an
+    emergency): it is rolled back to its savepoint and logged as an error; the database
+    failing stops the cause, as it would anyway."""
+    try:
+        with transaction.atomic():
+            services.messages_created(event=event)
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception:
+        logger.exception("No message could be made for event %s (%s)", event.seq, event.kind)
+
+
+def plan_loaded(sender, report, **kwargs):
+    """The receiver of directory.plan_loader.plan_loaded: the default recipient rules."""
+    from notify.rules import load_default_rules
+
+    report.created.extend(["recipient rule"] * load_default_rules())

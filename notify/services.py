@@ -1,0 +1,345 @@
+"""Every write of notify: messages and deliveries created with their cause, handed over to
+the channels' backends, retried, failed over to the next channel, and updated from receipts.
+Each change of a delivery's status appends one timeline event (kinds notify.delivery.*), in
+the transaction that makes it.
+
+Exactly once: a delivery is claimed (SELECT … FOR UPDATE SKIP LOCKED) and leased for
+NOTIFY_CLAIM_SECONDS in one short transaction, handed to the backend outside any transaction,
+and its outcome recorded by a conditional update (still queued, still this attempt). Two
+workers never claim one delivery; a worker killed between the hand-over and the record leaves
+the delivery to be claimed again when its lease ends, and the backend gives the provider the
+same idempotency key (Delivery.key), so a provider that takes one drops the repeat."""
+
+import logging
+import time
+from datetime import timedelta
+
+from celery import current_app
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from notify import causes, texts
+from notify.backends import backend_for
+from notify.backends.base import Outgoing, SendFailure
+from notify.choices import ATTEMPTS_EXHAUSTED, NO_ADDRESS, DeliveryStatus
+from notify.models import Delivery, IncomingReply, Message
+from notify.recipients import Recipient, address_of, recipients_for
+from notify.signals import reply_arrived
+from notify.sms_text import masked
+from response.models import Notice
+from timeline.services import append_event
+
+logger = logging.getLogger(__name__)
+HAND_OVER_TASK = "notify.tasks.hand_over"
+
+
+# --- creation, in the cause's transaction ---------------------------------------------------
+
+
+def messages_created(*, event):
+    """The messages and deliveries `event` causes, written in its transaction (the receiver
+    of timeline.signals.event_appended). A cause already told (its message exists) is not
+    told again. Returns the messages created."""
+    if event.kind == "notice.acknowledged":
+        notice_acknowledged(event=event)
+        return []
+    if event.kind not in causes.READERS:
+        return []  # most events tell nobody: nothing to read
+    drafts = texts.in_county_language(lambda: causes.drafts_for(event))
+    created = [message for draft in drafts if (message := _message_created(draft, event))]
+    if created:
+        _hand_over_after_commit()
+    return created
+
+
+def _message_created(draft, event):
+    if Message.objects.filter(cause=draft.cause).exists():
+        return None
+    message = Message.objects.create(
+        cause=draft.cause, kind=draft.kind, text=draft.text, event=event,
+        subject=draft.subject or texts.in_county_language(
+            lambda: texts.subject(draft.kind, draft.links.get("incident"))),
+        **draft.links)
+    now = timezone.now()
+    rows = [_first_delivery(message, recipient, now)
+            for recipient in recipients_for(draft.kind, draft.concerned)]
+    Delivery.objects.bulk_create(rows)  # new keys: the message is new
+    for delivery in rows:
+        if delivery.status == DeliveryStatus.FAILED:
+            _delivery_event(kind="notify.delivery.failed", delivery=delivery, code=NO_ADDRESS)
+    return message
+
+
+def _first_delivery(message, recipient, now):
+    """The delivery on the recipient's first channel with an address; the others are kept to
+    fall back to. No address on any channel: a failed delivery says so (on the board)."""
+    if not recipient.channels:
+        channel = recipient.wanted[0] if recipient.wanted else "sms"
+        return Delivery(message=message, key=delivery_key(message, recipient.ref, channel),
+                        person=recipient.person, recipient=_name(recipient),
+                        unit=recipient.unit, channel=channel, status=DeliveryStatus.FAILED,
+                        failed_at=now, error_code=NO_ADDRESS)
+    (channel, address), rest = recipient.channels[0], recipient.channels[1:]
+    return Delivery(message=message, key=delivery_key(message, recipient.ref, channel),
+                    person=recipient.person, recipient=_name(recipient), unit=recipient.unit,
+                    channel=channel, address=address, next_attempt_at=now,
+                    next_channels=[c for c, _address in rest])
+
+
+def _name(recipient):
+    return recipient.person.name if recipient.person else ""
+
+
+def delivery_key(message, recipient_ref, channel):
+    """The idempotency key: the cause, the recipient, the channel ("notice:12/p40/sms")."""
+    return f"{message.cause}/{recipient_ref}/{channel}"
+
+
+FAST_PATH_PAUSE = 30  # seconds without trying the broker after it failed once
+_broker_down_until = 0.0
+
+
+def _hand_over_after_commit():
+    """After commit, ask a worker to hand over what is queued now. Only a fast path: the beat
+    sweep (notify.tasks.sweep) hands over whatever this misses, so a dead broker delays."""
+    def schedule():
+        global _broker_down_until
+        if time.monotonic() < _broker_down_until:
+            return
+        try:
+            current_app.send_task(HAND_OVER_TASK, retry=False, expires=60)
+        except Exception:
+            _broker_down_until = time.monotonic() + FAST_PATH_PAUSE
+            logger.warning("Broker unreachable: messages wait for the sweep (%s s pause)",
+                           FAST_PATH_PAUSE)
+
+    transaction.on_commit(schedule)
+
+
+# --- handing over ---------------------------------------------------------------------------
+
+
+def hand_over_due(now=None):
+    """Hand every delivery that is queued and due to its backend, each exactly once whatever
+    the number of workers doing the same. Returns how many were handed over (taken or not)."""
+    handed = 0
+    while claimed := _claim(now or timezone.now()):  # a fallback made meanwhile is due too
+        for pk, attempt in claimed:
+            try:
+                _hand_over(pk, attempt)
+            except Exception:  # one delivery never stops the others; its lease brings it back
+                logger.exception("Delivery %s could not be handed over", pk)
+        handed += len(claimed)
+    return handed
+
+
+def _claim(now):
+    """A batch of due deliveries, leased: their next attempt moved past the lease and their
+    attempt counted, in one short transaction. Rows another worker holds are skipped."""
+    lease = now + timedelta(seconds=settings.NOTIFY_CLAIM_SECONDS)
+    with transaction.atomic():
+        rows = list(Delivery.objects.select_for_update(skip_locked=True)
+                    .filter(status=DeliveryStatus.QUEUED, next_attempt_at__lte=now)
+                    .order_by("next_attempt_at", "pk")
+                    .values_list("pk", "attempts")[:settings.NOTIFY_BATCH])
+        Delivery.objects.filter(pk__in=[pk for pk, _n in rows]).update(
+            next_attempt_at=lease, attempts=F("attempts") + 1)
+    return [(pk, attempts + 1) for pk, attempts in rows]
+
+
+def _hand_over(pk, attempt):
+    delivery = Delivery.objects.select_related("message").get(pk=pk)
+    outgoing = Outgoing(key=delivery.key, channel=delivery.channel, address=delivery.address,
+                        text=outgoing_text(delivery), subject=delivery.message.subject)
+    try:
+        handed = backend_for(delivery.channel).send(outgoing)
+    except SendFailure as failure:
+        logger.info("Delivery %s to %s by %s not taken: %s (temporary: %s)", pk,
+                    masked(delivery.address), delivery.channel, failure.code, failure.temporary)
+        delivery_not_taken(delivery=delivery, attempt=attempt, code=failure.code,
+                           temporary=failure.temporary)
+    except Exception as error:  # a backend's bug or an unforeseen error: retried, never lost
+        logger.exception("Delivery %s to %s by %s: the backend failed", pk,
+                         masked(delivery.address), delivery.channel)
+        delivery_not_taken(delivery=delivery, attempt=attempt, code=type(error).__name__[:64],
+                           temporary=True)
+    else:
+        logger.info("Delivery %s to %s by %s handed over as %s", pk, masked(delivery.address),
+                    delivery.channel, handed.provider_ref)
+        delivery_taken(delivery=delivery, attempt=attempt, handed=handed)
+
+
+def outgoing_text(delivery):
+    """The text sent on this delivery: the message's. The place for a per-recipient part (the
+    acknowledgement link of an activation notice)."""
+    return delivery.message.text
+
+
+def _attempted(delivery, attempt):
+    """The delivery, locked, if it is still queued on this attempt (else a later attempt or
+    another worker has moved it on, and this outcome is not recorded)."""
+    return (Delivery.objects.select_for_update(of=("self",))
+            .select_related("message", "person", "unit")
+            .filter(pk=delivery.pk, status=DeliveryStatus.QUEUED, attempts=attempt).first())
+
+
+@transaction.atomic
+def delivery_taken(*, delivery, attempt, handed):
+    """The provider took it: sent, with its reference (which receipts name)."""
+    delivery = _attempted(delivery, attempt)
+    if delivery is None:
+        return None
+    delivery.status, delivery.handed_at = DeliveryStatus.SENT, timezone.now()
+    delivery.provider_ref, delivery.segments = handed.provider_ref, handed.segments
+    delivery.next_attempt_at = None
+    delivery.save()
+    _delivery_event(kind="notify.delivery.sent", delivery=delivery, segments=handed.segments)
+    return delivery
+
+
+def retry_delay(attempt):
+    """Seconds before the next attempt after `attempt` failed: 10, 20, 40 … up to the cap."""
+    return min(settings.NOTIFY_RETRY_SECONDS * 2 ** (attempt - 1),
+               settings.NOTIFY_RETRY_MAX_SECONDS)
+
+
+@transaction.atomic
+def delivery_not_taken(*, delivery, attempt, code, temporary):
+    """A temporary refusal is tried again later, up to NOTIFY_MAX_ATTEMPTS attempts; a
+    permanent one, or the last attempt, fails the delivery and falls back to the next
+    channel."""
+    delivery = _attempted(delivery, attempt)
+    if delivery is None:
+        return None
+    delivery.error_code = code
+    if temporary and attempt < settings.NOTIFY_MAX_ATTEMPTS:
+        delivery.next_attempt_at = timezone.now() + timedelta(seconds=retry_delay(attempt))
+        delivery.save()
+        retry_at = timezone.localtime(delivery.next_attempt_at).isoformat()
+        _delivery_event(kind="notify.delivery.retrying", delivery=delivery, code=code,
+                        attempts=attempt, next_attempt_at=retry_at)
+        return delivery
+    if temporary:
+        delivery.error_code = ATTEMPTS_EXHAUSTED
+    _failed(delivery, timezone.now())
+    return delivery
+
+
+def _failed(delivery, moment):
+    delivery.status, delivery.failed_at, delivery.next_attempt_at = (
+        DeliveryStatus.FAILED, moment, None)
+    delivery.save()
+    _delivery_event(kind="notify.delivery.failed", delivery=delivery, code=delivery.error_code,
+                    attempts=delivery.attempts)
+    _fall_back(delivery)
+
+
+def _fall_back(failed):
+    """A new delivery of the same message to the same recipient on the next channel that has
+    an address for them; none when no channel is left."""
+    recipient = Recipient(ref=failed.key.split("/")[-2], person=failed.person, unit=failed.unit)
+    channels = list(failed.next_channels)
+    while channels:
+        channel = channels.pop(0)
+        address = address_of(recipient, channel)
+        if not address:
+            continue
+        key = delivery_key(failed.message, recipient.ref, channel)
+        fallback, created = Delivery.objects.get_or_create(key=key, defaults={
+            "message": failed.message, "person": failed.person, "unit": failed.unit,
+            "recipient": failed.recipient,
+            "channel": channel, "address": address, "next_attempt_at": timezone.now(),
+            "next_channels": channels, "fallback_of": failed})
+        if created:
+            _delivery_event(kind="notify.delivery.fallback", delivery=fallback,
+                            from_channel=failed.channel)
+            _hand_over_after_commit()
+        return fallback
+    return None
+
+
+def notice_acknowledged(*, event):
+    """A unit acknowledged its activation notice (event notice.acknowledged, in its
+    transaction): every delivery of the notice's message is marked acknowledged, whatever its
+    status (an acknowledgement can come before, or without, a delivery receipt)."""
+    at = Notice.objects.filter(pk=event.subject_id).values_list("acknowledged_at", flat=True)
+    Delivery.objects.filter(message__notice_id=event.subject_id, acknowledged_at__isnull=True
+                            ).update(acknowledged_at=at.first() or event.occurred_at)
+
+
+# --- receipts and replies -------------------------------------------------------------------
+
+
+def receipts_recorded(*, channel, receipts):
+    """Delivery reports from a channel's provider (polled or pushed): delivered, or failed
+    (and on to the next channel). A report that changes nothing (it came twice, or after a
+    final status) is ignored, as is one whose reference no delivery has. Returns how many
+    deliveries changed."""
+    changed = 0
+    for receipt in receipts:
+        with transaction.atomic():
+            delivery = (Delivery.objects.select_for_update(of=("self",))
+                        .select_related("message", "person", "unit")
+                        .filter(channel=channel, provider_ref=receipt.provider_ref).first())
+            if delivery is None:
+                logger.warning("A %s receipt for an unknown reference %s: ignored", channel,
+                               receipt.provider_ref)
+                continue
+            changed += _receipt_applied(delivery, receipt)
+    return changed
+
+
+def _receipt_applied(delivery, receipt):
+    if delivery.status != DeliveryStatus.SENT:
+        return 0  # already delivered or failed: a repeated or late report changes nothing
+    if receipt.delivered:
+        delivery.status, delivery.delivered_at = DeliveryStatus.DELIVERED, receipt.at
+        delivery.save()
+        _delivery_event(kind="notify.delivery.delivered", delivery=delivery)
+        return 1
+    delivery.error_code = receipt.code or "undelivered"
+    _failed(delivery, receipt.at)
+    return 1
+
+
+@transaction.atomic
+def reply_received(*, channel, reply):
+    """A recipient's reply, kept and on the timeline (the number masked); then
+    notify.signals.reply_arrived, in this transaction, for whoever acts on replies (the
+    acknowledgement of a notice by its code)."""
+    record = IncomingReply.objects.create(channel=channel, address=reply.address,
+                                          text=reply.text, received_at=reply.at)
+    append_event(actor=None, kind="notify.reply.received", subject=record,
+                 new={"channel": channel, "address": masked(reply.address),
+                      "text": reply.text[:200]})
+    reply_arrived.send(sender=IncomingReply, reply=record)
+    return record
+
+
+def receipts_polled():
+    """Ask every channel's backend for the receipts and replies that arrived, and record
+    them (the beat task notify.tasks.poll)."""
+    for channel in settings.NOTIFY_BACKENDS:
+        try:  # a provider that fails to answer never keeps the others' receipts waiting
+            backend = backend_for(channel)
+            receipts_recorded(channel=channel, receipts=backend.receipts())
+            for reply in backend.replies():
+                reply_received(channel=channel, reply=reply)
+        except Exception:
+            logger.exception("Receipts and replies of %s could not be polled", channel)
+
+
+# --- the timeline ---------------------------------------------------------------------------
+
+
+def _delivery_event(*, kind, delivery, **extra):
+    """One event for a change of `delivery` (never a whole phone number in it)."""
+    message = delivery.message
+    new = {"message": message.pk, "kind": message.kind, "channel": delivery.channel,
+           "recipient": delivery.recipient or delivery.unit.short_name,
+           "address": masked(delivery.address), **extra}
+    if delivery.unit_id:
+        new["unit"] = delivery.unit.short_name
+    append_event(actor=None, kind=kind, subject=delivery, incident=message.incident, new=new)

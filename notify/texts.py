@@ -1,0 +1,106 @@
+"""The texts of messages, in the county's language (settings.LANGUAGE_CODE), short enough for
+one SMS segment (70 characters in Chinese, notify.sms_text) where the names allow it. The
+gateway adds the signature (【泽州供热应急】); the texts leave it out."""
+
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from notify.choices import MessageKind
+
+
+def incident_name(incident):
+    return f"#{incident.pk}{incident.township.short_name or incident.township.name}"
+
+
+def in_county_language(build):
+    """`build()` evaluated in the county's language, whoever's request caused the message."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return build()
+
+
+def _hhmm(moment):
+    return timezone.localtime(moment).strftime("%H:%M")
+
+
+def _drill(text, is_drill):
+    return _("[Drill] %(text)s") % {"text": text} if is_drill else text
+
+
+def activation(notice, minutes):
+    response = notice.response
+    incident = response.incident
+    return _drill(_("%(incident)s: %(level)s started. %(unit)s, please acknowledge within "
+                    "%(minutes)s minutes.") % {
+        "incident": incident_name(incident), "level": response.get_level_display(),
+        "unit": notice.unit.short_name, "minutes": minutes}, incident.is_drill)
+
+
+def response_approval(response, link):
+    incident = response.incident
+    return _drill(_("%(incident)s: %(level)s proposed, awaiting your decision: %(link)s") % {
+        "incident": incident_name(incident), "level": response.get_level_display(),
+        "link": link}, incident.is_drill)
+
+
+def warning_approval(warning, link):
+    return _drill(_("%(level)s #%(number)s submitted, awaiting your approval: %(link)s") % {
+        "level": warning.get_level_display(), "number": warning.pk, "link": link},
+        warning.is_drill)
+
+
+def clock(deadline, overdue):
+    incident = deadline.incident
+    due = _hhmm(deadline.due_at)
+    if overdue:
+        words = {"written_report": _("%(incident)s: the written report is overdue (due %(due)s)."),
+                 "inquiry_reply": _("%(incident)s: the reply to the upper-level inquiry is "
+                                    "overdue (due %(due)s).")}
+        other = _("%(incident)s: %(clock)s overdue (due %(due)s).")
+    else:
+        words = {"written_report": _("%(incident)s: the written report is due by %(due)s."),
+                 "inquiry_reply": _("%(incident)s: the reply to the upper-level inquiry is due "
+                                    "by %(due)s.")}
+        other = _("%(incident)s: %(clock)s, due by %(due)s.")
+    return _drill(words.get(deadline.kind, other) % {
+        "incident": incident_name(incident), "due": due, "clock": deadline.get_kind_display()},
+        incident.is_drill)
+
+
+def _area(warning):
+    names = [t.short_name or t.name for t in warning.townships.all()]
+    area = "、".join(names) if names else _("the whole county")
+    return f"{area} {warning.places}".strip() if warning.places else area
+
+
+def warning(warning, event_kind):
+    values = {"level": warning.get_level_display(), "area": _area(warning),
+              "category": warning.get_category_display(), "version": warning.version,
+              "body": warning.issuing_body or _("The county headquarters")}
+    if event_kind == "warning.lifted":
+        text = _("%(level)s lifted: %(area)s.") % values
+    elif event_kind == "warning.updated":
+        text = _("%(level)s updated (version %(version)s): %(area)s, %(category)s.") % values
+    else:
+        text = _("%(body)s issued a %(level)s (%(category)s): %(area)s.") % values
+    return _drill(text, warning.is_drill)
+
+
+def level_changed(response, old_level, new_level_label):
+    incident = response.incident
+    return _drill(_("%(incident)s: the response changed from %(old)s to %(new)s.") % {
+        "incident": incident_name(incident), "old": old_level, "new": new_level_label},
+        incident.is_drill)
+
+
+def response_ended(response):
+    incident = response.incident
+    return _drill(_("%(incident)s: %(level)s ended.") % {
+        "incident": incident_name(incident), "level": response.get_level_display()},
+        incident.is_drill)
+
+
+def subject(kind, incident=None):
+    """An e-mail subject: the kind of message, and the incident if there is one."""
+    label = str(MessageKind(kind).label)
+    return f"{label} {incident_name(incident)}" if incident is not None else label
