@@ -11,7 +11,8 @@ one render can serve every screen of the same audience.
 
 import threading
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import Count, F, Min, Q, Window
@@ -23,7 +24,6 @@ from django.utils.translation import gettext as _
 from command_room.audience import Audience
 from directory.choices import UnitKind
 from directory.models import DutyShift, TaskGroup
-from directory.selectors import shifts_on_duty
 from early_warnings.choices import WarningLevel
 from early_warnings.selectors import in_effect
 from incidents.choices import DeadlineKind, Grade, Scenario
@@ -36,6 +36,7 @@ from response.choices import (
     ResponseState,
 )
 from response.models import ChecklistItem, Notice, Response
+from timeline.models import Event
 from timeline.selectors import latest_seq
 
 WARNING_ORDER = [WarningLevel.MAJOR, WarningLevel.LARGER, WarningLevel.GENERAL]
@@ -43,6 +44,8 @@ LEVEL_ORDER = [ResponseLevel.LEVEL_I, ResponseLevel.LEVEL_II, ResponseLevel.LEVE
 INCIDENT_FIELDS = ["pk", "is_drill", "grade", "scenario", "place", "households_affected",
                    "reported_at", "township_id", "reporter_unit_id", "township__short_name",
                    "township__name"]
+# A board is read again after this even without an event, for whatever changes without one.
+BOARD_MAX_AGE = timedelta(seconds=60)
 GROUPS_SHOWN = 10  # responses whose task groups the command room details; the rest counted
 OVERDUE_NAMES_SHOWN = 5  # then "and others": the count says how many
 # A notice clock that still asks its unit to acknowledge: neither met nor cancelled.
@@ -102,16 +105,22 @@ class CountyBoard:
     chosen: dict  # running response pk → its task groups (definitions)
     acknowledged: dict  # running response pk → {unit id: acknowledged?}
     checklist: dict  # (response pk, task group pk) → {"items": n, "done": n}
+    groups: dict  # task group pk → its definition (_group_definitions)
     on_duty: list  # the office's duty shifts now
-    changes_at: object  # when the next duty shift starts or ends (None: none is planned)
+    changes_at: object  # when that changes, at most BOARD_MAX_AGE after the read
 
     def current(self):
-        return self.changes_at is None or timezone.now() < self.changes_at
+        return timezone.now() < self.changes_at
 
 
 _boards = {}  # (seq, language) → CountyBoard, the latest few
 _boards_lock = threading.Lock()
 BOARDS_KEPT = 4
+# Events that change nothing on the board but their own incident's row and its response's task
+# groups: after them a kept board is brought up to date by reading those incidents again.
+ROW_KINDS = ("incident.", "report.", "inquiry.", "response.", "notice.", "deadline.",
+             "checklist.", "notify.delivery.")
+REREAD_MAX = 20  # events since the kept board beyond which the board is read whole
 
 
 def county_board():
@@ -129,7 +138,48 @@ def county_board():
             flight = _boards[key] = _Flight()
             for old in sorted(_boards)[:-BOARDS_KEPT]:
                 del _boards[old]
-    return flight.result(lambda: _read_county_board(seq))
+    return flight.result(lambda: _board_at(seq))
+
+
+def _board_at(seq):
+    """The board at event `seq`: the newest board kept (in this language, still current)
+    brought up to `seq` by reading again only the incidents the events since then concern,
+    when every one of them is an incident's and changes only that incident's row (ROW_KINDS);
+    else, or with none kept, read whole."""
+    with _boards_lock:
+        kept = [flight.board for (at, language), flight in _boards.items()
+                if at < seq and language == get_language() and flight.board is not None
+                and flight.board.current()]
+    base = max(kept, key=lambda board: board.seq, default=None)
+    if base is None:
+        return _read_county_board(seq)
+    since = list(Event.objects.filter(seq__gt=base.seq, seq__lte=seq).values_list(
+        "kind", "incident_id")[:REREAD_MAX + 1])
+    touched = {incident for _kind, incident in since}
+    if (len(since) > REREAD_MAX or None in touched
+            or not all(kind.startswith(ROW_KINDS) for kind, _incident in since)):
+        return _read_county_board(seq)
+    return _reread(base, touched, seq)
+
+
+def _reread(base, touched, seq):
+    """`base` with the rows of the `touched` incidents read again."""
+    fresh = _read_rows(touched, base.groups)
+    kept = [row for row in base.incidents if row["pk"] not in touched]
+    gone = {row["response"]["pk"] for row in base.incidents
+            if row["pk"] in touched and row["response"]}
+    incidents = sorted(kept + fresh.incidents, key=_urgency)
+    noticed = {pk: units for pk, units in base.noticed.items() if pk not in touched}
+    noticed.update(fresh.noticed)
+
+    def merged(old, new, response_of=lambda key: key):
+        return {**{key: value for key, value in old.items() if response_of(key) not in gone},
+                **new}
+
+    return replace(base, seq=seq, incidents=incidents, noticed=noticed,
+                   chosen=merged(base.chosen, fresh.chosen),
+                   acknowledged=merged(base.acknowledged, fresh.acknowledged),
+                   checklist=merged(base.checklist, fresh.checklist, lambda key: key[0]))
 
 
 def forget_county_boards():
@@ -157,7 +207,27 @@ class _Flight:
 
 def _read_county_board(seq):
     now = timezone.now()
-    incidents = _incidents()
+    rows = _read_rows()
+    return CountyBoard(seq, rows.incidents, rows.noticed, sorted(in_effect(), key=_warning_rank),
+                       rows.chosen, rows.acknowledged, rows.checklist, rows.groups,
+                       *office_on_duty(now))
+
+
+@dataclass
+class _Rows:
+    incidents: list
+    noticed: dict
+    chosen: dict
+    acknowledged: dict
+    checklist: dict
+    groups: dict
+
+
+def _read_rows(pks=None, groups=None):
+    """The incidents in progress (of `pks` only, if given) as the board shows them, most
+    urgent first, with their responses' task groups (`groups`: the definitions, if known),
+    acknowledgements and checklists."""
+    incidents = _incidents(pks)
     by_pk = {row["pk"]: row for row in incidents}
     _add_responses(by_pk)
     _add_report_clocks(by_pk)
@@ -174,7 +244,7 @@ def _read_county_board(seq):
         noticed[incident_id].add(unit_id)
         if response_id in running:
             acknowledged[response_id][unit_id] = done
-    groups = _group_definitions()
+    groups = groups or _group_definitions()
     chosen = defaultdict(list)
     for response_id, group_id in Response.task_groups.through.objects.filter(
             response__in=running).values_list("response_id", "taskgroup_id"):
@@ -183,18 +253,20 @@ def _read_county_board(seq):
         response__in=running, task_group__isnull=False).values(
         "response_id", "task_group_id").annotate(
         items=Count("pk"), done=Count("pk", filter=Q(status=ChecklistStatus.DONE))).order_by()}
-    return CountyBoard(seq, incidents, {pk: frozenset(noticed[pk]) for pk in by_pk},
-                       sorted(in_effect(), key=_warning_rank), chosen, acknowledged, checklist,
-                       [s for s in shifts_on_duty(now) if s.unit.kind == UnitKind.OFFICE],
-                       next_shift_change(now))
+    return _Rows(incidents, {pk: frozenset(noticed[pk]) for pk in by_pk}, dict(chosen),
+                 dict(acknowledged), checklist, groups)
 
 
-def next_shift_change(now):
-    """When the next duty shift after `now` starts or ends: who is on duty changes then."""
-    changes = DutyShift.objects.aggregate(
-        start=Min("starts_at", filter=Q(starts_at__gt=now)),
-        end=Min("ends_at", filter=Q(ends_at__gt=now)))
-    return min(filter(None, [changes["start"], changes["end"]]), default=None)
+def office_on_duty(now):
+    """The office's duty shifts at `now`, and when that changes next: a shift starting or
+    ending, or BOARD_MAX_AGE from now, whichever comes first (one query)."""
+    horizon = now + BOARD_MAX_AGE
+    shifts = list(DutyShift.objects.filter(
+        unit__kind=UnitKind.OFFICE, starts_at__lte=horizon, ends_at__gt=now).select_related(
+        "unit", "person").order_by("unit__order", "-is_leader", "person__name"))
+    changes = [s.starts_at for s in shifts if s.starts_at > now] + [
+        s.ends_at for s in shifts if s.ends_at <= horizon]
+    return [s for s in shifts if s.starts_at <= now], min(changes, default=horizon)
 
 
 def pending_notices(units):
@@ -221,10 +293,12 @@ def pending_notices(units):
     return rows
 
 
-def _incidents():
+def _incidents(pks=None):
     grades, scenarios = _labels(Grade), _labels(Scenario)
-    rows = [Row(row) for row in Incident.objects.in_progress().order_by(
-        "-reported_at").values(*INCIDENT_FIELDS)]
+    incidents = Incident.objects.in_progress()
+    if pks is not None:
+        incidents = incidents.filter(pk__in=pks)
+    rows = [Row(row) for row in incidents.order_by("-reported_at").values(*INCIDENT_FIELDS)]
     for row in rows:
         short_name, name = row.pop("township__short_name"), row.pop("township__name")
         row.update(since=timezone.localtime(row["reported_at"]).isoformat(),

@@ -14,7 +14,7 @@ from django.test.signals import template_rendered
 from django.utils import timezone
 
 from command_room.panels import CSRF_PLACEHOLDER, Render, _render_until, shared_render
-from command_room.selectors import next_shift_change
+from command_room.selectors import office_on_duty
 from directory.choices import PositionCode
 from directory.models import DutyShift, Person, Unit
 from response import services as response_services
@@ -153,8 +153,9 @@ def test_a_render_ends_at_the_next_change_of_duty_shift(plan):
     shift = DutyShift.objects.create(unit=person.unit, person=person,
                                      starts_at=now + timedelta(seconds=20),
                                      ends_at=now + timedelta(hours=8))
-    assert _render_until(now, next_shift_change(now)) == shift.starts_at
+    assert _render_until(now, office_on_duty(now)[1]) == shift.starts_at
     later = shift.starts_at
-    assert _render_until(later, next_shift_change(later)) == later + timedelta(seconds=60)
+    assert office_on_duty(later)[0] == [shift]
+    assert _render_until(later, office_on_duty(later)[1]) == later + timedelta(seconds=60)
     expired = Render(5, "old", now - timedelta(seconds=1), "t5")
     assert not expired.answers(5, now)

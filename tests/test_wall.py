@@ -57,7 +57,9 @@ def panel_queries(client, url):
     return len(captured)
 
 
-def test_the_board_reads_with_the_same_queries_at_10_and_30_incidents(client, make_user):
+def test_the_board_reads_with_the_same_queries_at_10_and_30_incidents(client, make_user,
+                                                                      settings):
+    settings.LIVE_PANELS_SHARED = False  # each request reads the board whole
     duty, commander = make_user(PositionCode.DUTY_OFFICER), make_user(PositionCode.COMMANDER)
     liaison = make_user(PositionCode.UNIT_LIAISON, unit_code="gaj")
     pages = {duty: ["/command/?panels=1", "/command/wall/?panels=1"],
