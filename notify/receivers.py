@@ -4,7 +4,8 @@ import logging
 
 from django.db import InterfaceError, OperationalError, transaction
 
-from notify import services
+from notify import ack_links, services
+from notify.choices import Channel
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +22,23 @@ def event_appended(sender, event, **kwargs):
         raise
     except Exception:
         logger.exception("No message could be made for event %s (%s)", event.seq, event.kind)
+
+
+def reply_arrived(sender, reply, **kwargs):
+    """An SMS reply carrying a notice's code acknowledges it (notify.ack_links), in the
+    reply's transaction: the reply and the acknowledgement it makes are committed together,
+    so a process that dies in between loses neither. An acknowledgement that fails is rolled
+    back to its savepoint and logged; the reply stays kept, on the timeline for a person to
+    read."""
+    if reply.channel != Channel.SMS:
+        return
+    try:
+        with transaction.atomic():
+            ack_links.acknowledge_by_reply(reply.address, reply.text)
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception:
+        logger.exception("Reply %s could not be read for an acknowledgement", reply.pk)
 
 
 def plan_loaded(sender, report, **kwargs):

@@ -100,6 +100,14 @@ def response_ended(response):
         incident.is_drill)
 
 
+def ack_invitation(link, code=""):
+    """What follows an activation notice for its person: the one-tap link, and the code to
+    reply with where replies reach the dashboard."""
+    if code:
+        return _("Acknowledge: %(link)s or reply %(code)s") % {"link": link, "code": code}
+    return _("Acknowledge: %(link)s") % {"link": link}
+
+
 def subject(kind, incident=None):
     """An e-mail subject: the kind of message, and the incident if there is one."""
     label = str(MessageKind(kind).label)

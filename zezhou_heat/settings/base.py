@@ -392,6 +392,9 @@ NOTIFY_BATCH = 50  # deliveries claimed at once by one worker
 # asks the backends for receipts and replies.
 NOTIFY_SWEEP_SECONDS = env.get_int("NOTIFY_SWEEP_SECONDS", 5, minimum=1)
 NOTIFY_POLL_SECONDS = env.get_int("NOTIFY_POLL_SECONDS", 10, minimum=1)
+# Deliveries still waiting for a receipt named to a backend that polls per message (Aliyun's
+# QuerySendDetails) at one poll, oldest first; the backend asks about its own batch of them.
+NOTIFY_POLL_OUTSTANDING = 500
 CELERY_BEAT_SCHEDULE.update({
     "notify-sweep": {"task": "notify.tasks.sweep", "schedule": float(NOTIFY_SWEEP_SECONDS),
                      "options": {"expires": NOTIFY_SWEEP_SECONDS * 2}},
@@ -468,3 +471,6 @@ if env.get_str("NOTIFY_EMAIL_HOST"):
 NOTIFY_LINK_BASE_URL = env.get_url("NOTIFY_LINK_BASE_URL", PUBLIC_BASE_URL, {"http", "https"})
 NOTIFY_ACK_LINK_HOURS = env.get_int("NOTIFY_ACK_LINK_HOURS", 24, minimum=1)
 NOTIFY_ACK_LINK_MISSES = env.get_int("NOTIFY_ACK_LINK_MISSES", 20, minimum=1)
+# Whether an activation SMS invites a reply with its code: true where the SMS gateway
+# delivers replies (Aliyun's SmsUp push, an SMPP platform's deliver_sm).
+NOTIFY_SMS_REPLIES = env.get_bool("NOTIFY_SMS_REPLIES", True)
