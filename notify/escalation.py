@@ -61,16 +61,17 @@ def _step_due(event):
     if notice is None or step not in STEP.values or notice.acknowledged_at or (
             notice.deadline.cancelled_at):
         return
-    minutes = round((deadline.due_at - notice.sent_at).total_seconds() / 60)
-    _step_taken(event, notice, step, minutes)
+    _step_taken(event, notice, step, deadline)
 
 
-def _step_taken(event, notice, step, minutes):
+def _step_taken(event, notice, step, overdue):
+    """Step `step` of the notice's ladder, after the clock `overdue` fell overdue."""
+    minutes = round((overdue.due_at - notice.sent_at).total_seconds() / 60)
     if Escalation.objects.filter(notice=notice, step=step).exists():
         return  # the unique (notice, step) also says so, should two ever race
     if step == STEP.LEADER_IN_CHARGE and notice.unit.leader_in_charge_id is None:
         _recorded(notice, step, minutes, skipped=NO_LEADER_IN_CHARGE)
-        _step_taken(event, notice, STEP.OFFICE_DIRECTOR, minutes)
+        _step_taken(event, notice, STEP.OFFICE_DIRECTOR, overdue)
         return
     previous = None if step == STEP.LEADER_IN_CHARGE else _previous_recipients(notice)
     concerned = (Concerned(units=(notice.unit,)) if step == STEP.LEADER_IN_CHARGE
@@ -83,8 +84,11 @@ def _step_taken(event, notice, step, minutes):
         event)
     clock = None
     if step < max(STEP.values):
+        # From when the step is taken, or when it was due if the clock is marked early (a
+        # sweep run ahead of time): the next person always has the full interval.
         clock = clocks.start_clock(notice.response.incident, DeadlineKind.ESCALATION,
-                                   timezone.now(), unit=notice.unit, remind=False)
+                                   max(timezone.now(), overdue.due_at), unit=notice.unit,
+                                   remind=False)
         clocks.schedule_fast_path(clock)
     _recorded(notice, step, minutes, message=message, clock=clock, previous=previous)
 

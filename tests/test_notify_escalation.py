@@ -101,10 +101,11 @@ def test_silence_goes_to_the_leader_in_charge_then_to_the_office_director(office
     assert step_message(notice, 2) is None
     assert sweep_deadlines(later(16)) == (0, 0)  # nothing runs twice
 
-    sweep_deadlines(later(27))
+    sweep_deadlines(later(26))
     second = step_message(notice, 2)
     assert told(second) == [(director, "sms")]
-    assert "公安分管领导" in second.text and segments(second.text) == 1
+    assert "县公安局已25分钟未确认" in second.text and "已报公安分管领导" in second.text
+    assert segments(second.text) == 1
     steps = list(notice.escalations.values_list("step", "recipients", "skipped"))
     assert steps == [(1, ["公安分管领导"], ""), (2, [director], "")]
     assert not Deadline.objects.filter(kind="escalation", escalation__notice=notice,
@@ -113,8 +114,8 @@ def test_silence_goes_to_the_leader_in_charge_then_to_the_office_director(office
     assert "分管领导" in read(one, "zh-hans") and "公安分管领导" in read(one, "zh-hans")
     assert "leader in charge" in read(one, "en")
     assert "办公室主任" in read(two, "zh-hans") and "office director" in read(two, "en")
-    assert not Message.objects.filter(kind__in=[MessageKind.CLOCK_OVERDUE,
-                                                MessageKind.CLOCK_REMINDER]).exists()
+    # the unit's clocks are told by the ladder alone, not as clock alerts to the office
+    assert not Message.objects.filter(deadline__kind__in=["notice_ack", "escalation"]).exists()
 
 
 @pytest.mark.django_db
@@ -141,7 +142,7 @@ def test_an_acknowledgement_between_steps_stops_the_ladder(office, leader):
     response_services.notice_acknowledged(actor=office[P.UNIT_LIAISON], notice=notice)
     clock = Deadline.objects.get(kind="escalation", escalation__notice=notice)
     assert clock.met_at is not None
-    sweep_deadlines(later(27))
+    sweep_deadlines(later(26))
     assert step_message(notice, 2) is None
     assert list(notice.escalations.values_list("step", flat=True)) == [1]
 
@@ -162,7 +163,7 @@ def test_a_hand_over_cancels_the_pending_steps(office, leader):
     response_services.response_handed_over(actor=office[P.COMMANDER], response=response,
                                            to="市指挥部", at=timezone.now())
     assert not Deadline.objects.filter(kind="escalation").unsettled().exists()
-    sweep_deadlines(later(27))
+    sweep_deadlines(later(26))
     assert not Escalation.objects.filter(step=2, notice__unit__code="gaj").exists()
 
 
@@ -196,7 +197,7 @@ def test_two_clock_runners_at_once_take_each_step_once(office, leader):
     assert Escalation.objects.filter(step=1).count() == notices
     assert Escalation.objects.filter(step=2).count() == notices - 1
     assert Deadline.objects.filter(kind="escalation").count() == 1
-    race(later(27))
+    race(later(26))
     assert Escalation.objects.filter(step=2).count() == notices
     assert Message.objects.filter(kind=MessageKind.ESCALATION).count() == 2 * notices - (
         notices - 1)
