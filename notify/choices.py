@@ -41,7 +41,8 @@ class Audience(models.TextChoices):
     ON_CALL = "on_call", _("Office director and the duty officers on shift")
     POSITIONS = "positions", _("Holders of the chosen positions")
     LEADER_IN_CHARGE = "leader_in_charge", _("Leader in charge of the unit concerned (escalation)")
-    OFFICE_DIRECTOR = "office_director", _("Office director, when the office is concerned (last escalation step)")
+    OFFICE_DIRECTOR = "office_director", _(
+        "Office director, when the office is concerned (last escalation step)")
 
 
 class EscalationStep(models.IntegerChoices):
