@@ -85,6 +85,18 @@ def read(event, language):
 
 
 @pytest.mark.django_db
+def test_the_leader_in_charge_is_directory_data_on_the_timeline_and_the_unit_page(leader,
+                                                                                  client_as):
+    event = Event.objects.filter(kind="directory.unit.updated").latest("seq")
+    assert event.new == {"leader_in_charge": str(leader)}
+    with translation.override("zh-hans"):
+        assert "分管领导" in sentence(event)
+    client, _user = client_as(P.DUTY_OFFICER)
+    page = client.get("/directory/units/gaj/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "分管领导" in page and "公安分管领导" in page
+
+
+@pytest.mark.django_db
 def test_silence_goes_to_the_leader_in_charge_then_to_the_office_director(office, leader):
     response = level_one(office)
     notice = response.notices.get(unit__code="gaj")
