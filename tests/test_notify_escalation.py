@@ -8,15 +8,16 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.utils import timezone, translation
 
-from directory.choices import PositionCode
+from directory.choices import PositionCode, UnitKind
+from directory.demo import load_demo
 from directory.models import Person, Unit
 from directory.services import SYSTEM, leader_in_charge_set
 from incidents.clocks import sweep_deadlines
 from incidents.models import Deadline
-from notify import services
+from notify import escalation, services
 from notify.backends import backend_for
 from notify.choices import MessageKind
 from notify.models import Delivery, Escalation, Message, OutboxMessage
@@ -94,6 +95,16 @@ def test_the_leader_in_charge_is_directory_data_on_the_timeline_and_the_unit_pag
     client, _user = client_as(P.DUTY_OFFICER)
     page = client.get("/directory/units/gaj/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "分管领导" in page and "公安分管领导" in page
+
+
+@pytest.mark.django_db
+def test_the_demo_gives_every_member_unit_a_leader_in_charge(plan, settings):
+    settings.DEMO_ACCOUNTS_ENABLED = True
+    load_demo()
+    load_demo()  # safe to rerun: nobody is made twice
+    members = Unit.objects.filter(kind=UnitKind.MEMBER)
+    assert not members.filter(leader_in_charge__isnull=True).exists()
+    assert Person.objects.filter(units_led__in=members).distinct().count() == members.count()
 
 
 @pytest.mark.django_db
@@ -177,6 +188,27 @@ def test_a_hand_over_cancels_the_pending_steps(office, leader):
     assert not Deadline.objects.filter(kind="escalation").unsettled().exists()
     sweep_deadlines(later(26))
     assert not Escalation.objects.filter(step=2, notice__unit__code="gaj").exists()
+
+
+@pytest.mark.django_db
+def test_a_runner_that_dies_mid_step_leaves_nothing_and_the_next_one_takes_the_step(
+        office, leader, monkeypatch):
+    response = level_one(office)
+    notice = response.notices.get(unit__code="gaj")
+
+    def dies(**kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(escalation, "append_event", dies)  # after the message and the clock
+        with pytest.raises(OperationalError):
+            sweep_deadlines(later(16))
+    assert not Escalation.objects.exists() and step_message(notice, 1) is None
+    assert not Deadline.objects.filter(kind="escalation").exists()
+    assert Deadline.objects.get(notice=notice).overdue_at is None  # its claim undone too
+    sweep_deadlines(later(16))
+    assert told(step_message(notice, 1)) == [("公安分管领导", "sms")]
+    assert notice.escalations.count() == 1
 
 
 @pytest.mark.postgres  # SKIP LOCKED
