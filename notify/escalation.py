@@ -41,7 +41,8 @@ def escalation_followed(*, event):
 
 
 def _pending_clocks():
-    return Deadline.objects.filter(kind=DeadlineKind.ESCALATION)
+    """Escalation clocks neither met nor cancelled (conditional: a settled one stays so)."""
+    return Deadline.objects.filter(kind=DeadlineKind.ESCALATION).unsettled()
 
 
 def _step_due(event):
