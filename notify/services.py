@@ -55,6 +55,15 @@ def messages_created(*, event):
     return created
 
 
+def message_created(draft, event):
+    """One message for a cause that is no event's reading (an escalation step), written in
+    the caller's transaction and handed over after commit; None if the cause was told."""
+    message = _message_created(draft, event)
+    if message:
+        _hand_over_after_commit()
+    return message
+
+
 def _message_created(draft, event):
     if Message.objects.filter(cause=draft.cause).exists():
         return None

@@ -172,9 +172,13 @@ CELERY_TASK_DEFAULT_QUEUE = env.get_str("CELERY_QUEUE", "celery")
 
 # Plan §4.1: a written report within 30 minutes of the first report; a reply to an upper
 # inquiry within 30 minutes. A reminder goes out 10 minutes before either falls due.
-# A unit told of its task group's activation acknowledges within NOTICE_ACK_MINUTES.
+# A unit told of its task group's activation acknowledges within NOTICE_ACK_MINUTES; if it
+# does not, the notice goes to its leader in charge, and NOTIFY_ESCALATION_MINUTES later, still
+# unacknowledged, to the office director (notify.escalation).
+NOTIFY_ESCALATION_MINUTES = env.get_int("NOTIFY_ESCALATION_MINUTES", 10, minimum=1)
 DEADLINE_MINUTES = {"written_report": 30, "inquiry_reply": 30,
-                    "notice_ack": env.get_int("NOTICE_ACK_MINUTES", 15, minimum=1)}
+                    "notice_ack": env.get_int("NOTICE_ACK_MINUTES", 15, minimum=1),
+                    "escalation": NOTIFY_ESCALATION_MINUTES}
 DEADLINE_REMINDER_MINUTES = 10
 
 # The worker fires the clocks in a thread (incidents/worker.py) and runs tasks in threads, not
