@@ -36,6 +36,8 @@ EVENTS_READ = 300  # events read to find the latest lines, runs of alike events 
 # Routine administration stays on the timeline, not in a brief sent upward.
 ROUTINE_KINDS = ("directory.", "auth.", "response.playbookitem.", "brief.")
 NO_RESPONSE = gettext_lazy("No response running")
+# Clocks owed by a member unit (its notice, and the notice's escalation), not report clocks.
+UNIT_CLOCKS = (DeadlineKind.NOTICE_ACK, DeadlineKind.ESCALATION)
 
 
 @dataclass
@@ -132,7 +134,7 @@ def brief_state(user):
 def _summarise_clocks(incident):
     incident.response = incident.live_responses[0] if incident.live_responses else None
     pending = [d for d in incident.clocks if d.kind == DeadlineKind.NOTICE_ACK]
-    incident.report_clocks = [d for d in incident.clocks if d.kind != DeadlineKind.NOTICE_ACK]
+    incident.report_clocks = [d for d in incident.clocks if d.kind not in UNIT_CLOCKS]
     notices = incident.response.notices.all() if incident.response else []
     incident.notices_total = len(notices)
     incident.notices_acknowledged = sum(n.acknowledged_at is not None for n in notices)

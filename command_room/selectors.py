@@ -323,7 +323,7 @@ def _add_responses(by_pk):
 def _add_report_clocks(by_pk):
     """The written-report and inquiry clocks still asking for something, one by one."""
     clocks = Deadline.objects.unsettled().filter(incident__in=list(by_pk)).exclude(
-        kind=DeadlineKind.NOTICE_ACK).order_by("due_at").values(
+        kind__in=[DeadlineKind.NOTICE_ACK, DeadlineKind.ESCALATION]).order_by("due_at").values(
         "incident_id", "kind", "due_at", "overdue_at", "failed_at")
     for clock in map(Row, clocks):
         row = by_pk[clock.pop("incident_id")]

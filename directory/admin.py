@@ -53,7 +53,8 @@ class UnitAdmin(ServiceAdmin):
     search_fields = ["name", "short_name", "code", "duty_phone", "division_code"]
     fields = ["code", "name", "short_name", "kind", "duty_phone", "duties", "plan_section",
               "is_demo", "order", "division_code", "seat_latitude", "seat_longitude",
-              "merged_into"]
+              "merged_into", "leader_in_charge"]
+    autocomplete_fields = ["leader_in_charge"]
 
 
 class HoldingInline(admin.TabularInline):

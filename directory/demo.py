@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from directory.choices import PositionCode, UnitKind
 from directory.models import DutyShift, Person, Position, Unit
-from directory.services import SYSTEM, person_saved, shift_scheduled
+from directory.services import SYSTEM, leader_in_charge_set, person_saved, shift_scheduled
 
 DEMO_PASSWORD = "zezhou-demo-2026"
 
@@ -52,6 +52,7 @@ def load_demo():
             _demo_account(index, account)
         for index, unit in enumerate(Unit.objects.filter(kind=UnitKind.MEMBER), start=100):
             _demo_unit_duty_officer(index, unit)
+            _demo_leader_in_charge(index + 100, unit)
         _shift_today(Person.objects.get(user__username="duty"), leader=True)
     return DEMO_ACCOUNTS
 
@@ -79,6 +80,16 @@ def _demo_unit_duty_officer(index, unit):
             name=f"{unit.short_name}值班员", unit=unit, title="值班员",
             mobile=demo_mobile(index), office_phone=unit.duty_phone))
     _shift_today(person)
+
+
+def _demo_leader_in_charge(index, unit):
+    """Each member unit's 分管领导, for the escalation of its unacknowledged notices."""
+    if unit.leader_in_charge_id:
+        return
+    person = person_saved(actor=SYSTEM, person=Person(
+        name=f"{unit.short_name}分管领导", unit=unit, title="分管领导",
+        mobile=demo_mobile(index)))
+    leader_in_charge_set(actor=SYSTEM, unit=unit, person=person)
 
 
 def _shift_today(person, leader=False):

@@ -47,6 +47,12 @@ class Unit(models.Model):
     merged_into = models.ForeignKey(
         "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="merged_townships", limit_choices_to={"kind": UnitKind.TOWNSHIP})
+    # 分管领导: the next person a notice this unit leaves unacknowledged goes to
+    # (notify.escalation); none, and it goes straight to the office director.
+    leader_in_charge = models.ForeignKey(
+        "Person", verbose_name=_("leader in charge"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="units_led",
+        help_text=_("Told when the unit leaves an activation notice unacknowledged."))
 
     objects = UnitQuerySet.as_manager()
 

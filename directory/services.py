@@ -185,6 +185,16 @@ def person_saved(*, actor, person, positions=None):
     return person
 
 
+@transaction.atomic
+def leader_in_charge_set(*, actor, unit, person):
+    """A unit's leader in charge (分管领导), or None: whom its unacknowledged notices go to
+    next (notify.escalation)."""
+    check_may_manage(actor)
+    unit.leader_in_charge = person
+    saved_with_event(actor=actor, instance=unit, kind="directory.unit")
+    return unit
+
+
 def holdings_for(unit, positions):
     """(position, unit) pairs: a liaison, township officer or enterprise reporter holds the
     position for their own unit; the other positions are county-wide."""

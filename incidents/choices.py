@@ -82,3 +82,5 @@ class DeadlineKind(models.TextChoices):
     WRITTEN_REPORT = "written_report", _("Written report due")
     INQUIRY_REPLY = "inquiry_reply", _("Reply to an upper-level inquiry due")
     NOTICE_ACK = "notice_ack", _("Acknowledgement of an activation notice due")
+    # An unacknowledged notice went to the unit's leader in charge; the office director next.
+    ESCALATION = "escalation", _("Escalation of an unacknowledged notice due")

@@ -23,13 +23,16 @@ CHECK_DEADLINE_TASK = "incidents.tasks.check_deadline"
 CLOCK_CHANNEL = "zezhou_clocks"  # NOTIFY wakes the clock threads of the workers (incidents.worker)
 
 
-def start_clock(incident, kind, starts_at, inquiry=None, unit=None):
-    """A clock on the incident; `unit` is the member unit that owes it, if one does."""
+def start_clock(incident, kind, starts_at, inquiry=None, unit=None, remind=True):
+    """A clock on the incident; `unit` is the member unit that owes it, if one does. Without
+    `remind`, no reminder comes before it falls due (it is reminded when due, and overdue
+    is marked first)."""
     minutes = settings.DEADLINE_MINUTES[kind]
     due_at = starts_at + timedelta(minutes=minutes)
+    remind_at = due_at - timedelta(minutes=settings.DEADLINE_REMINDER_MINUTES if remind else 0)
     deadline = Deadline.objects.create(
         kind=kind, incident=incident, inquiry=inquiry, unit=unit, starts_at=starts_at,
-        due_at=due_at, remind_at=due_at - timedelta(minutes=settings.DEADLINE_REMINDER_MINUTES))
+        due_at=due_at, remind_at=remind_at)
     _wake_the_workers_clocks()
     return deadline
 

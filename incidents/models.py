@@ -57,7 +57,7 @@ class IncidentQuerySet(models.QuerySet):
         """What the command room follows: not closed, and after the final report only while
         a written report or an inquiry's reply is still owed."""
         owed = Deadline.objects.unsettled().filter(incident=OuterRef("pk")).exclude(
-            kind=DeadlineKind.NOTICE_ACK)
+            kind__in=[DeadlineKind.NOTICE_ACK, DeadlineKind.ESCALATION])
         return self.exclude(status=IncidentStatus.CLOSED).exclude(
             Q(status=IncidentStatus.FINAL_REPORTED) & ~Exists(owed))
 

@@ -42,6 +42,7 @@ from directory.choices import PositionCode
 from directory.models import Person
 from directory.selectors import held_units
 from notify.models import AckLink, AckLinkMiss
+from notify.sms_text import masked, mobile_number
 from response.choices import RUNNING_STATES
 from response.services import notice_acknowledged
 from zezhou_heat.errors import StateConflict
@@ -185,9 +186,10 @@ def acknowledge_by_reply(address, text):
     """An SMS reply from `address` (a mobile number) acknowledges the open notice whose code
     `text` contains, if that code was sent to the person with that number. Returns the
     notice acknowledged, or None (no such person or code, or the notice no longer waits)."""
-    person = Person.objects.filter(mobile=mobile_number(address)).select_related("user").first()
-    if person is None:
-        log.info("Reply from %s: no person has this number", masked(address))
+    number = mobile_number(address)
+    person = number and Person.objects.filter(mobile=number).select_related("user").first()
+    if not person:
+        log.info("Reply from %s: no person has this number", masked(number or address))
         return None
     for candidate in CODE_IN_TEXT.findall(text or ""):
         link = find(candidate)
@@ -196,19 +198,8 @@ def acknowledge_by_reply(address, text):
         try:
             return acknowledged_by_link(link=link, via="reply")
         except (StateConflict, PermissionDenied) as refused:
-            log.info("Reply from %s: not acknowledged (%s)", masked(address), refused)
+            log.info("Reply from %s: not acknowledged (%s)", masked(number), refused)
             return None
-    log.info("Reply from %s: no code of theirs in it", masked(address))
+    log.info("Reply from %s: no code of theirs in it", masked(number))
     return None
 
-
-def mobile_number(address):
-    """11 digits from "+86 138 0000 0000", "8613800000000" and the like."""
-    digits = re.sub(r"\D", "", address or "")
-    return digits[2:] if len(digits) == 13 and digits.startswith("86") else digits
-
-
-def masked(address):
-    """A number as logs show it: 138****0000."""
-    number = mobile_number(address)
-    return f"{number[:3]}****{number[-4:]}" if len(number) >= 7 else "****"

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from directory.admin import ServiceAdmin
-from notify.models import ChannelAddress, Delivery, Message, RecipientRule
+from notify.models import ChannelAddress, Delivery, Escalation, Message, RecipientRule
 from zezhou_heat.admin import ReadOnlyAdminMixin
 
 
@@ -34,3 +34,11 @@ class DeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "message", "person", "unit", "channel", "status", "attempts",
                     "error_code"]
     list_filter = ["status", "channel"]
+
+
+@admin.register(Escalation)
+class EscalationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The steps of unacknowledged notices (notify.escalation): read, never edited."""
+
+    list_display = ["created_at", "notice", "step", "recipients", "skipped", "clock"]
+    list_filter = ["step", "skipped"]

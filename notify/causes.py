@@ -116,9 +116,10 @@ def warning_out(event):
 
 def clock(event):
     """A written report or an inquiry reply due soon or overdue. A unit's acknowledgement of
-    its notice is not told here: the escalation of unacknowledged notices is its path."""
+    its notice is not told here: the escalation of unacknowledged notices is its path
+    (notify.escalation)."""
     deadline = Deadline.objects.select_related("incident__township").get(pk=event.subject_id)
-    if deadline.kind == DeadlineKind.NOTICE_ACK:
+    if deadline.kind in (DeadlineKind.NOTICE_ACK, DeadlineKind.ESCALATION):
         return []
     overdue = event.kind == "deadline.overdue"
     return [Draft(cause=f"event:{event.seq}",

@@ -40,6 +40,20 @@ class Audience(models.TextChoices):
     DECIDERS = "deciders", _("Positions that may decide the level concerned")
     ON_CALL = "on_call", _("Office director and the duty officers on shift")
     POSITIONS = "positions", _("Holders of the chosen positions")
+    LEADER_IN_CHARGE = "leader_in_charge", _("Leader in charge of the unit concerned (escalation)")
+    OFFICE_DIRECTOR = "office_director", _(
+        "Office director, when the office is concerned (last escalation step)")
+
+
+class EscalationStep(models.IntegerChoices):
+    """The ladder of a notice left unacknowledged (notify.escalation)."""
+
+    LEADER_IN_CHARGE = 1, _("To the unit's leader in charge")
+    OFFICE_DIRECTOR = 2, _("To the office director")
+
+
+# Why an escalation step went to nobody.
+NO_LEADER_IN_CHARGE = "no_leader_in_charge"
 
 
 # Failure codes the services themselves write (a provider's codes are stored as it sends them).

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from directory.models import Person, Position, Unit
 from early_warnings.models import EarlyWarning
 from incidents.models import Deadline, Incident
-from notify.choices import Audience, Channel, DeliveryStatus, MessageKind
+from notify.choices import Audience, Channel, DeliveryStatus, EscalationStep, MessageKind
 from response.models import Notice, Response
 from timeline.models import Event
 from zezhou_heat.permissions import declared_for
@@ -235,3 +235,31 @@ class AckLinkMiss(models.Model):
 
     def __str__(self):
         return f"{self.address} {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class Escalation(models.Model):
+    """One step of the ladder of a notice left unacknowledged: to whom it went (or why it
+    went to nobody), and the clock of the next step, if there is one. One row per notice
+    and step, written in the transaction that marked the previous clock overdue."""
+
+    notice = models.ForeignKey(Notice, verbose_name=_("notice"), on_delete=models.PROTECT,
+                               related_name="escalations")
+    step = models.PositiveSmallIntegerField(_("step"), choices=EscalationStep.choices)
+    message = models.OneToOneField(Message, verbose_name=_("message"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="escalation")
+    recipients = models.JSONField(_("sent to"), default=list, blank=True)
+    skipped = models.CharField(_("skipped because"), max_length=32, blank=True)
+    # The clock whose falling overdue takes the notice to the next step.
+    clock = models.OneToOneField(Deadline, verbose_name=_("next step's clock"), null=True,
+                                 blank=True, on_delete=models.PROTECT, related_name="escalation")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["notice", "step"]
+        verbose_name = _("escalation step")
+        verbose_name_plural = _("escalation steps")
+        constraints = [models.UniqueConstraint(fields=["notice", "step"],
+                                               name="one_escalation_per_notice_step")]
+
+    def __str__(self):
+        return f"{self.notice} {self.get_step_display()}"

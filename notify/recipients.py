@@ -21,6 +21,7 @@ class Concerned:
     units: tuple = ()  # Unit instances whose contacts (and duty phones) are told
     deciders: tuple = ()  # position codes that may decide the level concerned
     level: str = ""  # a warning's level, for rules limited to levels
+    office: bool = False  # the office director is concerned (an escalation's last step)
 
 
 @dataclass
@@ -72,14 +73,23 @@ def _people(rule, concerned):
         return list(people.filter(holdings__position__in=rule.positions.all()).distinct())
     if rule.audience == Audience.ON_CALL:
         return on_call()
+    if rule.audience == Audience.LEADER_IN_CHARGE:
+        return list(people.filter(units_led__in=[u.pk for u in concerned.units]).distinct())
+    if rule.audience == Audience.OFFICE_DIRECTOR and concerned.office:
+        return office_directors()
     return []
+
+
+def office_directors():
+    return list(Person.objects.select_related("unit", "user").order_by("unit__order", "name")
+                .filter(holdings__position__code=PositionCode.OFFICE_DIRECTOR).distinct())
 
 
 def on_call():
     """The office director(s) and the duty officers on shift now; every duty officer when the
     roster has nobody on shift, so a clock is never told to no one."""
     people = Person.objects.select_related("unit", "user").order_by("unit__order", "name")
-    directors = list(people.filter(holdings__position__code=PositionCode.OFFICE_DIRECTOR))
+    directors = office_directors()
     duty = people.filter(holdings__position__code=PositionCode.DUTY_OFFICER)
     on_shift = {shift.person_id for shift in shifts_on_duty()}
     officers = list(duty.filter(pk__in=on_shift)) or list(duty)

@@ -9,7 +9,9 @@ load_plan writes once, for an administrator to read and change in the admin afte
 - Warnings, by level: every level to the liaisons of the member units and the officers of
   the townships in the warning's area, and to the office on call; 较大 and 重大以上 also to
   the commander and the deputy commanders (who approve them, plan §3.3).
-- A response's level change and end: the contacts of the units it notified."""
+- A response's level change and end: the contacts of the units it notified.
+- An activation notice left unacknowledged (notify.escalation): its unit's leader in charge,
+  then the office director (SMS, then WeCom, then e-mail)."""
 
 from directory.choices import PositionCode
 from directory.models import Position
@@ -33,6 +35,8 @@ DEFAULTS = [
      (PositionCode.COMMANDER, PositionCode.DEPUTY_COMMANDER), ("larger", "major")),
     (K.LEVEL_CHANGE, A.UNIT_CONTACTS, ALL_CHANNELS, (), ()),
     (K.RESPONSE_END, A.UNIT_CONTACTS, ALL_CHANNELS, (), ()),
+    (K.ESCALATION, A.LEADER_IN_CHARGE, ALL_CHANNELS, (), ()),
+    (K.ESCALATION, A.OFFICE_DIRECTOR, ALL_CHANNELS, (), ()),
 ]
 
 

@@ -10,6 +10,7 @@ workers never claim one delivery; a worker killed between the hand-over and the 
 the delivery to be claimed again when its lease ends, and the backend gives the provider the
 same idempotency key (Delivery.key), so a provider that takes one drops the repeat."""
 
+import inspect
 import logging
 import time
 from datetime import timedelta
@@ -20,10 +21,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from notify import causes, texts
+from notify import ack_links, causes, texts
 from notify.backends import backend_for
 from notify.backends.base import Outgoing, SendFailure
-from notify.choices import ATTEMPTS_EXHAUSTED, NO_ADDRESS, DeliveryStatus
+from notify.choices import ATTEMPTS_EXHAUSTED, NO_ADDRESS, Channel, DeliveryStatus, MessageKind
 from notify.models import Delivery, IncomingReply, Message
 from notify.recipients import Recipient, address_of, recipients_for
 from notify.signals import reply_arrived
@@ -52,6 +53,15 @@ def messages_created(*, event):
     if created:
         _hand_over_after_commit()
     return created
+
+
+def message_created(draft, event):
+    """One message for a cause that is no event's reading (an escalation step), written in
+    the caller's transaction and handed over after commit; None if the cause was told."""
+    message = _message_created(draft, event)
+    if message:
+        _hand_over_after_commit()
+    return message
 
 
 def _message_created(draft, event):
@@ -172,9 +182,32 @@ def _hand_over(pk, attempt):
 
 
 def outgoing_text(delivery):
-    """The text sent on this delivery: the message's. The place for a per-recipient part (the
-    acknowledgement link of an activation notice)."""
-    return delivery.message.text
+    """The text sent on this delivery: the message's, and for an activation notice that
+    reaches its person alone, the person's one-tap link (and on SMS the code to reply with)."""
+    message = delivery.message
+    link = _ack_link(delivery)
+    if not link:
+        return message.text
+    code = ack_links.code_of(link).upper() if _invites_reply(delivery) else ""
+    invitation = texts.in_county_language(lambda: texts.ack_invitation(link, code))
+    space = " " if message.text[-1:].isascii() else ""  # none after "。"
+    return f"{message.text}{space}{invitation}"
+
+
+def _ack_link(delivery):
+    """The person's link to acknowledge the delivery's notice, or "" (another kind of
+    message, a unit's duty phone, a WeCom group robot seen by the whole group, a person
+    who could not acknowledge)."""
+    message = delivery.message
+    if message.kind != MessageKind.ACTIVATION or not message.notice_id:
+        return ""
+    if delivery.person_id is None or not delivery.address:  # "" is the WeCom group robot
+        return ""
+    return ack_links.link_for(message.notice, delivery.person)
+
+
+def _invites_reply(delivery):
+    return delivery.channel == Channel.SMS and settings.NOTIFY_SMS_REPLIES
 
 
 def _attempted(delivery, attempt):
@@ -320,15 +353,37 @@ def reply_received(*, channel, reply):
 
 def receipts_polled():
     """Ask every channel's backend for the receipts and replies that arrived, and record
-    them (the beat task notify.tasks.poll)."""
+    them (the beat task notify.tasks.poll). A backend that polls per message (its
+    receipts() takes `outstanding`) is told which deliveries still wait for a receipt, so
+    a restarted worker polls what its predecessor handed over."""
     for channel in settings.NOTIFY_BACKENDS:
         try:  # a provider that fails to answer never keeps the others' receipts waiting
             backend = backend_for(channel)
-            receipts_recorded(channel=channel, receipts=backend.receipts())
+            receipts_recorded(channel=channel, receipts=_receipts_of(backend, channel))
             for reply in backend.replies():
                 reply_received(channel=channel, reply=reply)
         except Exception:
             logger.exception("Receipts and replies of %s could not be polled", channel)
+
+
+RECEIPT_WAIT = timedelta(hours=72)  # carriers give up on a message within 72 hours
+
+
+def _receipts_of(backend, channel):
+    if "outstanding" not in inspect.signature(backend.receipts).parameters:
+        return backend.receipts()
+    return backend.receipts(outstanding=outstanding(channel))
+
+
+def outstanding(channel, now=None):
+    """(provider_ref, address, handed_at) of the deliveries on `channel` still waiting for a
+    receipt, handed over in the last 72 hours, oldest first, at most NOTIFY_POLL_OUTSTANDING."""
+    since = (now or timezone.now()) - RECEIPT_WAIT
+    return list(Delivery.objects.filter(channel=channel, status=DeliveryStatus.SENT,
+                                        handed_at__gte=since).exclude(provider_ref="")
+                .order_by("handed_at", "pk")
+                .values_list("provider_ref", "address", "handed_at")
+                [:settings.NOTIFY_POLL_OUTSTANDING])
 
 
 # --- the timeline ---------------------------------------------------------------------------

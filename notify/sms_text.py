@@ -1,4 +1,5 @@
-"""SMS text as gateways count it, and phone numbers as logs may show them.
+"""SMS text as gateways count it, and phone numbers as logs may show them: the one module
+every SMS backend (Aliyun, SMPP, the outbox) and notify's services use for both.
 
 A text made only of GSM 03.38 characters travels in 7-bit encoding: 160 characters in one
 segment, 153 per segment once it is longer (7 go to the concatenation header); the
@@ -51,11 +52,22 @@ def masked(number):
 
 
 MOBILE = re.compile(r"1\d{10}")
+COUNTRY_CODE = re.compile(r"^(?:\+86|0086|86)(?=1\d{10}$)")
+
+
+def compact(phone):
+    """`phone` without spaces, dashes and brackets."""
+    return re.sub(r"[\s\-()]", "", str(phone or ""))
 
 
 def mobile_number(phone):
-    """The 11-digit mainland mobile number in `phone` ("+86 138-0000-0000" → "13800000000"),
-    or "" when it is not one (a landline cannot take an SMS)."""
-    digits = re.sub(r"[\s\-()]", "", str(phone or ""))
-    digits = digits.removeprefix("+86").removeprefix("0086")
+    """The 11-digit mainland mobile number in `phone` ("+86 138-0000-0000", "8613800000000"
+    → "13800000000"), or "" when it is not one (a landline cannot take an SMS)."""
+    digits = COUNTRY_CODE.sub("", compact(phone))
     return digits if MOBILE.fullmatch(digits) else ""
+
+
+def gateway_number(phone):
+    """The number to give a gateway: the mobile number, or else the address as written
+    (compacted), for the gateway to refuse in its own words."""
+    return mobile_number(phone) or compact(phone)

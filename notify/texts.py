@@ -100,6 +100,35 @@ def response_ended(response):
         incident.is_drill)
 
 
+def ack_invitation(link, code=""):
+    """What follows an activation notice for its person: the one-tap link, and the code to
+    reply with where replies reach the dashboard."""
+    if code:
+        return _("Acknowledge: %(link)s or reply %(code)s") % {"link": link, "code": code}
+    return _("Acknowledge: %(link)s") % {"link": link}
+
+
+def escalation(notice, minutes, previous=None):
+    """A notice unacknowledged for `minutes`, to the next person up. `previous`: the names
+    the step before went to; None for the first step (the step before is the notice to the
+    unit's contacts), [] when the unit has no leader in charge."""
+    response = notice.response
+    incident = response.incident
+    values = {"incident": incident_name(incident), "unit": notice.unit.short_name,
+              "level": response.get_level_display(), "minutes": minutes,
+              "previous": "、".join(previous or ())}
+    if previous is None:
+        text = _("%(incident)s: %(unit)s has not acknowledged the %(level)s notice for "
+                 "%(minutes)s min; its contacts were told. Please follow up.")
+    elif not previous:
+        text = _("%(incident)s: %(unit)s has not acknowledged the %(level)s notice for "
+                 "%(minutes)s min; it has no leader in charge. Please follow up.")
+    else:
+        text = _("%(incident)s: %(unit)s has not acknowledged the %(level)s notice for "
+                 "%(minutes)s min; already sent to %(previous)s. Please follow up.")
+    return _drill(text % values, incident.is_drill)
+
+
 def subject(kind, incident=None):
     """An e-mail subject: the kind of message, and the incident if there is one."""
     label = str(MessageKind(kind).label)

@@ -35,9 +35,8 @@ def told(kind):
                      for d in Delivery.objects.filter(message=message).select_related("person")}
 
 
-def test_the_plan_s_default_rules_are_loaded_for_every_kind_but_escalation():
-    assert set(RecipientRule.objects.values_list("kind", flat=True)) == (
-        set(MessageKind.values) - {MessageKind.ESCALATION})
+def test_the_plan_s_default_rules_are_loaded_for_every_kind():
+    assert set(RecipientRule.objects.values_list("kind", flat=True)) == set(MessageKind.values)
 
 
 def test_a_level_one_proposal_asks_the_commander_with_a_link_to_the_inbox(people):

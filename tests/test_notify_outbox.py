@@ -11,7 +11,7 @@ from notify.backends import backend_for
 from notify.backends.base import Outgoing, SendFailure
 from notify.backends.outbox import OutboxBackend
 from notify.models import OutboxMessage
-from notify.sms_text import masked, mobile_number, segments
+from notify.sms_text import gateway_number, masked, mobile_number, segments
 
 P = PositionCode
 MAY_READ = {P.OFFICE_DIRECTOR, P.DUTY_OFFICER, P.ADMINISTRATOR}
@@ -106,3 +106,9 @@ def test_numbers_are_masked_and_recognised():
     assert masked("li@example.cn") == "l***@example.cn"
     assert mobile_number("+86 138-1234-5678") == "13812345678"
     assert mobile_number("0356-5550100") == ""
+
+
+def test_one_module_reads_numbers_for_every_sms_backend():
+    assert mobile_number("8613812345678") == mobile_number("0086 13812345678") == "13812345678"
+    assert gateway_number("+86 138 1234 5678") == "13812345678"
+    assert gateway_number("0356-5550100") == "03565550100"  # the gateway refuses it itself

@@ -12,8 +12,8 @@ import pytest
 
 from notify.backends.aliyun import AliyunSms, parse_sms_report, parse_sms_up, signature
 from notify.backends.base import Outgoing, SendFailure
-from notify.backends.sms_common import masked, segments
 from notify.gateway_views import Refused, verify_push
+from notify.sms_text import masked, segments
 from tests.fakes.aliyun_gateway import AliyunGateway, expected_signature
 
 SIGN = "泽州县应急"
@@ -180,7 +180,7 @@ def test_segments_are_counted_as_the_gateway_bills_them_with_the_signature(gatew
     assert backend.send(outgoing(text="热" * 64, key="2", address="13800000012")).segments == 2
     assert backend.send(outgoing(text="热" * 127, key="3", address="13800000013")).segments == 2
     assert backend.send(outgoing(text="热" * 128, key="4", address="13800000014")).segments == 3
-    assert [segments(n) for n in (70, 71, 134, 135, 201, 202)] == [1, 2, 2, 3, 3, 4]
+    assert [segments("热" * n) for n in (70, 71, 134, 135, 201, 202)] == [1, 2, 2, 3, 3, 4]
 
 
 def test_numbers_are_masked_for_logs():

@@ -57,6 +57,7 @@ def typical(field, language, *, before=False):
         "area": names[:1] if before else names, "places": "" if before else text,
         "scope": "", "as_of": "2026-01-05T21:30:00+08:00", "seq": 120, "incidents": [3, 5],
         "source": text, "townships": 16, "via": "link",
+        "step": 2, "minutes": 25, "recipients": names[1:], "previous": names[:1], "skipped": "",
         "totals": {"levels": {"I": 1, "none": 1}, "households": 12000, "overdue_clocks": 4,
                    "unacknowledged_units": 3, "warnings": 1, "drills": 0},
     }

@@ -170,6 +170,11 @@ DECLARED = [
     EventKind("response.ended", _("Response ended"), read.response_ended, fields=("level",)),
     EventKind("notice.acknowledged", _("Notice acknowledged"), read.notice_acknowledged,
               fields=("unit", "on_time"), optional=("via",)),
+    # notify.escalation: a step of the ladder of an unacknowledged notice (1 the unit's
+    # leader in charge, 2 the office director), to whom, or why to nobody
+    EventKind("notice.escalated", _("Notice escalated"), read.notice_escalated,
+              fields=("unit", "step", "minutes", "recipients"),
+              optional=("previous", "skipped")),
     EventKind("checklist.updated", _("Checklist item updated"), read.checklist_updated,
               fields=("status", "note"), old_fields=("status", "note")),
     *_changes("response.playbookitem", "response.playbookitem", PLAYBOOK_CHANGED),

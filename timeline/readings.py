@@ -225,6 +225,8 @@ def _clock(new, sentences):
     words = sentences.get(new["kind"]) or sentences["other"]
     if new["kind"] == "notice_ack" and new.get("unit"):
         words = sentences["notice_ack_unit"]
+    if new["kind"] == "escalation" and not new.get("unit"):
+        words = sentences["other"]
     return words % {"clock": choice("incidents.deadline.kind", new["kind"]),
                     "due": moment(new["due_at"]), "unit": new.get("unit", "")}
 
@@ -245,6 +247,8 @@ def deadline_overdue(new, old, short):
         "notice_ack": _("Overdue: the activation notice was not acknowledged by %(due)s"),
         "notice_ack_unit": _("Overdue: %(unit)s did not acknowledge the activation notice by "
                              "%(due)s"),
+        "escalation": _("Overdue: %(unit)s had still not acknowledged the activation notice "
+                        "by %(due)s"),
         "other": _("Overdue: %(clock)s, due by %(due)s")})
 
 
@@ -376,6 +380,25 @@ def notice_acknowledged(new, old, short):
         new.get("via"))
     sentence = words % {"unit": new["unit"]}
     return _("%(sentence)s (%(how)s)") % {"sentence": sentence, "how": how} if how else sentence
+
+
+def notice_escalated(new, old, short):
+    values = {"unit": new["unit"], "minutes": new["minutes"],
+              "names": listing(new["recipients"]) or _("nobody"),
+              "previous": listing(new.get("previous", ()))}
+    if new.get("skipped") == "no_leader_in_charge":
+        return _("%(unit)s has no leader in charge: the escalation goes straight to the office "
+                 "director") % values
+    if new["step"] == 1:
+        words = _("%(unit)s left the activation notice unacknowledged for %(minutes)s min: "
+                  "escalated to its leader in charge (%(names)s)")
+    else:
+        words = _("%(unit)s left the activation notice unacknowledged for %(minutes)s min: "
+                  "escalated to the office director (%(names)s)")
+    sentence = words % values
+    if values["previous"] and not short:
+        sentence = clauses([sentence, _("after %(previous)s") % values])
+    return sentence
 
 
 def checklist_updated(new, old, short):

@@ -31,8 +31,8 @@ from zoneinfo import ZoneInfo
 import requests
 
 from notify.backends.base import Backend, Handed, Receipt, Reply, SendFailure
-from notify.backends.sms_common import mainland_number, masked, segments
 from notify.choices import Channel
+from notify.sms_text import gateway_number, masked, segments
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ def parse_sms_up(payload):
             logger.warning("SmsUp entry without phone_number skipped")
             continue
         at = beijing_time(item.get("send_time")) or datetime.now(UTC)
-        replies.append(Reply(address=mainland_number(str(item["phone_number"])),
+        replies.append(Reply(address=gateway_number(str(item["phone_number"])),
                              text=str(item.get("content") or ""), at=at))
     return replies
 
@@ -144,7 +144,7 @@ class AliyunSms(Backend):
     # sending
 
     def send(self, outgoing):
-        number = mainland_number(outgoing.address)
+        number = gateway_number(outgoing.address)
         answer = self._call("SendSms", {
             "PhoneNumbers": number,
             "SignName": self.sign_name,
@@ -158,7 +158,7 @@ class AliyunSms(Backend):
         self._track(ref, number)
         logger.info("SMS to %s handed to Aliyun as %s", masked(number), ref)
         # Aliyun bills the signature 【…】 as part of the text.
-        return Handed(provider_ref=ref, segments=segments(len(outgoing.text) + len(self.sign_name) + 2))
+        return Handed(provider_ref=ref, segments=segments(f"【{self.sign_name}】{outgoing.text}"))
 
     def template_values(self, text):
         """The template's variables carrying `text`: cut into the variables in order, each at
@@ -188,7 +188,7 @@ class AliyunSms(Backend):
         due = [item for item in outstanding if now - item[2] >= self.poll_after][:self.poll_batch]
         found = []
         for ref, address, handed_at in due:
-            receipt = self._query(ref, mainland_number(address), handed_at)
+            receipt = self._query(ref, gateway_number(address), handed_at)
             if receipt is not None:
                 found.append(receipt)
                 self._untrack(ref)

@@ -42,8 +42,8 @@ import smpplib.gsm
 import smpplib.smpp
 
 from notify.backends.base import Backend, Handed, Receipt, Reply, SendFailure
-from notify.backends.sms_common import mainland_number, masked
 from notify.choices import Channel
+from notify.sms_text import gateway_number, masked
 
 logger = logging.getLogger(__name__)
 SESSION_LOGGER = "notify.backends.smpp.session"
@@ -111,7 +111,7 @@ def parse_reply(pdu):
     address = pdu.source_addr
     if isinstance(address, bytes):
         address = address.decode("ascii", errors="replace")
-    return Reply(address=mainland_number(address or ""), text=text, at=datetime.now(UTC))
+    return Reply(address=gateway_number(address or ""), text=text, at=datetime.now(UTC))
 
 
 def _hang_up(client):
@@ -178,7 +178,7 @@ class SmppSms(Backend):
         with self._lock:
             if outgoing.key in self._handed:
                 return self._handed[outgoing.key]
-        number = mainland_number(outgoing.address)
+        number = gateway_number(outgoing.address)
         parts, encoding, esm_class = smpplib.gsm.make_parts(outgoing.text, C.SMPP_ENCODING_ISO10646)
         client = self._session()
         ids = [self._submit(client, number, part, encoding, esm_class) for part in parts]

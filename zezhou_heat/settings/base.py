@@ -172,9 +172,13 @@ CELERY_TASK_DEFAULT_QUEUE = env.get_str("CELERY_QUEUE", "celery")
 
 # Plan §4.1: a written report within 30 minutes of the first report; a reply to an upper
 # inquiry within 30 minutes. A reminder goes out 10 minutes before either falls due.
-# A unit told of its task group's activation acknowledges within NOTICE_ACK_MINUTES.
+# A unit told of its task group's activation acknowledges within NOTICE_ACK_MINUTES; if it
+# does not, the notice goes to its leader in charge, and NOTIFY_ESCALATION_MINUTES later, still
+# unacknowledged, to the office director (notify.escalation).
+NOTIFY_ESCALATION_MINUTES = env.get_int("NOTIFY_ESCALATION_MINUTES", 10, minimum=1)
 DEADLINE_MINUTES = {"written_report": 30, "inquiry_reply": 30,
-                    "notice_ack": env.get_int("NOTICE_ACK_MINUTES", 15, minimum=1)}
+                    "notice_ack": env.get_int("NOTICE_ACK_MINUTES", 15, minimum=1),
+                    "escalation": NOTIFY_ESCALATION_MINUTES}
 DEADLINE_REMINDER_MINUTES = 10
 
 # The worker fires the clocks in a thread (incidents/worker.py) and runs tasks in threads, not
@@ -392,6 +396,9 @@ NOTIFY_BATCH = 50  # deliveries claimed at once by one worker
 # asks the backends for receipts and replies.
 NOTIFY_SWEEP_SECONDS = env.get_int("NOTIFY_SWEEP_SECONDS", 5, minimum=1)
 NOTIFY_POLL_SECONDS = env.get_int("NOTIFY_POLL_SECONDS", 10, minimum=1)
+# Deliveries still waiting for a receipt named to a backend that polls per message (Aliyun's
+# QuerySendDetails) at one poll, oldest first; the backend asks about its own batch of them.
+NOTIFY_POLL_OUTSTANDING = 500
 CELERY_BEAT_SCHEDULE.update({
     "notify-sweep": {"task": "notify.tasks.sweep", "schedule": float(NOTIFY_SWEEP_SECONDS),
                      "options": {"expires": NOTIFY_SWEEP_SECONDS * 2}},
@@ -468,3 +475,6 @@ if env.get_str("NOTIFY_EMAIL_HOST"):
 NOTIFY_LINK_BASE_URL = env.get_url("NOTIFY_LINK_BASE_URL", PUBLIC_BASE_URL, {"http", "https"})
 NOTIFY_ACK_LINK_HOURS = env.get_int("NOTIFY_ACK_LINK_HOURS", 24, minimum=1)
 NOTIFY_ACK_LINK_MISSES = env.get_int("NOTIFY_ACK_LINK_MISSES", 20, minimum=1)
+# Whether an activation SMS invites a reply with its code: true where the SMS gateway
+# delivers replies (Aliyun's SmsUp push, an SMPP platform's deliver_sm).
+NOTIFY_SMS_REPLIES = env.get_bool("NOTIFY_SMS_REPLIES", True)
