@@ -392,6 +392,9 @@ NOTIFY_BATCH = 50  # deliveries claimed at once by one worker
 # asks the backends for receipts and replies.
 NOTIFY_SWEEP_SECONDS = env.get_int("NOTIFY_SWEEP_SECONDS", 5, minimum=1)
 NOTIFY_POLL_SECONDS = env.get_int("NOTIFY_POLL_SECONDS", 10, minimum=1)
+# The delivery board's "undelivered" filter: not delivered this many minutes after it was
+# queued (the page lets the reader choose another number).
+NOTIFY_UNDELIVERED_MINUTES = env.get_int("NOTIFY_UNDELIVERED_MINUTES", 10, minimum=1)
 CELERY_BEAT_SCHEDULE.update({
     "notify-sweep": {"task": "notify.tasks.sweep", "schedule": float(NOTIFY_SWEEP_SECONDS),
                      "options": {"expires": NOTIFY_SWEEP_SECONDS * 2}},
