@@ -55,7 +55,7 @@ class DeliveryFilter(django_filters.FilterSet):
     form's errors) and that filter left out."""
 
     show = django_filters.ChoiceFilter(
-        label=gettext_lazy("Show"), method="only", empty_label=gettext_lazy("All deliveries"),
+        label=gettext_lazy("Deliveries shown"), method="only", empty_label=gettext_lazy("All deliveries"),
         choices=[(FAILED, gettext_lazy("Failed")),
                  (UNDELIVERED, gettext_lazy("Not delivered after N minutes")),
                  (UNACKNOWLEDGED, gettext_lazy("Not acknowledged"))])
