@@ -276,3 +276,57 @@ def test_the_unit_dashboard_counts_its_own_notice(client, activation):
     notice = activation["response"].notices.get(unit__code="zjj")
     item = html[html.index(f'data-notice="{notice.pk}"'):][:1500]
     assert "已送达 1/1 · 已确认 0/1" in item
+
+
+def incidents_with_deliveries(duty, commander, count):
+    """`count` incidents, each with a Level Ⅱ response whose notices were handed over."""
+    for n in range(count):
+        incident = report_incident(duty, place=f"{n}号换热站")
+        response_services.response_started_directly(
+            actor=commander, incident=incident, level="II", reason="寒潮")
+    services.hand_over_due()
+    services.receipts_polled()
+
+
+@pytest.mark.django_db
+def test_the_command_room_reads_the_counts_with_the_same_queries_at_5_and_25_incidents(
+        client, people, make_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    duty, commander = make_user(P.DUTY_OFFICER), make_user(P.COMMANDER)
+    client.force_login(duty)
+    client.get("/command/?panels=1")  # the session's first save is not the board's
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            room = client.get("/command/?panels=1")
+        assert room.status_code == 200
+        return len(captured), room.content.decode().count('data-kind="deliveries"')
+
+    incidents_with_deliveries(duty, commander, 5)
+    at_5, shown = queries()
+    assert shown == 5
+    incidents_with_deliveries(duty, commander, 20)
+    assert queries() == (at_5, 25)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_board_fits_a_phone(browser, live_server, activation):
+    from tests.test_phone_browser import assert_fits, on_phone
+
+    Delivery.objects.filter(person=activation["housing"]).update(
+        error_code="isv.MOBILE_NUMBER_ILLEGAL")
+    context, page = on_phone(browser, live_server, activation["duty"])
+    try:
+        page.goto(f"{live_server.url}{BOARD}")
+        assert page.locator("[data-delivery]").count() == 4
+        assert_fits(page, "delivery board")
+        page.select_option("#id_show", "failed")
+        page.click(".deliveries-filters button[type=submit]")
+        page.wait_for_url(lambda url: "show=failed" in url)
+        assert page.locator("[data-delivery]").count() == 1
+        assert_fits(page, "delivery board, failed")
+    finally:
+        context.close()
