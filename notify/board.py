@@ -136,7 +136,6 @@ class Board:
             "status": str(self.statuses[d["status"]]),
             "sent_at": _moment(d["handed_at"]),
             "delivered_at": _moment(d["delivered_at"]),
-            "failed_at": _moment(d["failed_at"]),
             "acknowledged_at": _moment(d["acknowledged_at"]),
             "attempts": d["attempts"],
             "error": str(in_words(d["error_code"])),
