@@ -26,7 +26,7 @@ FAILED, UNDELIVERED, UNACKNOWLEDGED = "failed", "undelivered", "unacknowledged"
 WAITING = (DeliveryStatus.QUEUED, DeliveryStatus.SENT)
 FIELDS = [
     "pk", "created_at", "recipient", "channel", "address", "status", "attempts", "handed_at",
-    "delivered_at", "failed_at", "acknowledged_at", "error_code", "fallback_of__channel",
+    "delivered_at", "acknowledged_at", "error_code", "fallback_of__channel",
     "unit__short_name", "unit__name", "message_id", "message__kind", "message__text",
     "message__created_at", "message__incident_id", "message__warning_id",
     "message__notice__unit__short_name", "message__notice__unit__name",
