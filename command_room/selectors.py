@@ -28,6 +28,8 @@ from early_warnings.choices import WarningLevel
 from early_warnings.selectors import in_effect
 from incidents.choices import DeadlineKind, Grade, Scenario
 from incidents.models import Deadline, Incident
+from notify.board import delivery_counts
+from notify.models import Delivery
 from response.choices import (
     OPEN_STATES,
     RUNNING_STATES,
@@ -232,6 +234,7 @@ def _read_rows(pks=None, groups=None):
     _add_responses(by_pk)
     _add_report_clocks(by_pk)
     _add_notices(by_pk)
+    _add_deliveries(by_pk)
     incidents.sort(key=_urgency)
     noticed = defaultdict(set)
     acknowledged = defaultdict(dict)
@@ -290,6 +293,11 @@ def pending_notices(units):
             clock=Row(due_at=notice["deadline__due_at"], state=(
                 "overdue" if notice["deadline__overdue_at"] else
                 "failed" if notice["deadline__failed_at"] else "running"))))
+    counts = delivery_counts(Delivery.objects.filter(
+        message__notice__in=[row.pk for row in rows]), "message__notice_id")
+    for row in rows:
+        count = counts.get(row.pk)
+        row["deliveries"] = Row(count) if count and count["recipients"] else None
     return rows
 
 
@@ -305,7 +313,7 @@ def _incidents(pks=None):
                    grade_label=grades[row["grade"]], scenario_label=scenarios[row["scenario"]],
                    township=short_name or name, response=None, report_clocks=[],
                    notices_total=0, notices_acknowledged=0, notice_clock=None,
-                   notices_overdue=0, overdue_count=0, has_overdue=False)
+                   notices_overdue=0, overdue_count=0, has_overdue=False, deliveries=None)
     return rows
 
 
@@ -368,6 +376,17 @@ def _add_notices(by_pk):
             "%(count)s unit overdue to acknowledge", "%(count)s units overdue to acknowledge",
             count) % {"count": count}
         row["overdue_names"] = and_others % {"names": line} if count > len(shown) else line
+
+
+def _add_deliveries(by_pk):
+    """The open response's activation notices as delivered to, and acknowledged by, how many
+    of their recipients: one grouped query for every incident."""
+    counts = delivery_counts(Delivery.objects.filter(
+        message__incident__in=list(by_pk), message__response__state__in=OPEN_STATES),
+        "message__incident_id")
+    for incident_id, count in counts.items():
+        if count["recipients"]:
+            by_pk[incident_id]["deliveries"] = Row(count)
 
 
 def _urgency(row):

@@ -21,6 +21,7 @@ from zezhou_heat.permissions import (
     REPORT_ANY,
     VIEW_ALL_INCIDENTS,
     VIEW_ALL_MOBILES,
+    VIEW_DELIVERIES,
     VIEW_DIRECTORY,
     VIEW_INCIDENTS,
     VIEW_OUTBOX,
@@ -51,14 +52,17 @@ POSITION_PERMISSIONS = {
     # Plan §4.3: Level Ⅰ the commander; Ⅱ the commander or a deputy; Ⅲ the office director.
     # Plan §3.3: 一般 warnings by the office; 较大 the commander or a deputy; 重大以上 the commander.
     PositionCode.COMMANDER: [*OFFICE_AND_LEADERS, MANAGE_INCIDENT_STATUS, LEVEL_I, LEVEL_II,
-                             LEVEL_III, RECORD_RESPONSE, WARN_GENERAL, WARN_LARGER, WARN_MAJOR],
+                             LEVEL_III, RECORD_RESPONSE, WARN_GENERAL, WARN_LARGER, WARN_MAJOR,
+                             VIEW_DELIVERIES],
     PositionCode.DEPUTY_COMMANDER: [*OFFICE_AND_LEADERS, MANAGE_INCIDENT_STATUS, LEVEL_II, LEVEL_III,
-                                    RECORD_RESPONSE, WARN_GENERAL, WARN_LARGER],
+                                    RECORD_RESPONSE, WARN_GENERAL, WARN_LARGER, VIEW_DELIVERIES],
     PositionCode.OFFICE_DIRECTOR: [*OFFICE_AND_LEADERS, MANAGE_DIRECTORY, HANDLE_INQUIRIES,
                                    MANAGE_INCIDENT_STATUS, LEVEL_III, PROPOSE_RESPONSE,
-                                   RECORD_RESPONSE, DRAFT_WARNING, WARN_GENERAL, VIEW_OUTBOX],
+                                   RECORD_RESPONSE, DRAFT_WARNING, WARN_GENERAL, VIEW_OUTBOX,
+                                   VIEW_DELIVERIES],
     PositionCode.DUTY_OFFICER: [*OFFICE_AND_LEADERS, REPORT, REPORT_ANY, HANDLE_INQUIRIES,
-                                PROPOSE_RESPONSE, RECORD_RESPONSE, DRAFT_WARNING, VIEW_OUTBOX],
+                                PROPOSE_RESPONSE, RECORD_RESPONSE, DRAFT_WARNING, VIEW_OUTBOX,
+                                VIEW_DELIVERIES],
     PositionCode.UNIT_LIAISON: COUNTY_READER,
     # Township officers: their own township's incidents; enterprise reporters: their own.
     PositionCode.TOWNSHIP_OFFICER: [VIEW_DIRECTORY, VIEW_TIMELINE, VIEW_INCIDENTS, REPORT,
@@ -66,7 +70,7 @@ POSITION_PERMISSIONS = {
     PositionCode.ENTERPRISE_REPORTER: [VIEW_DIRECTORY, VIEW_TIMELINE, VIEW_INCIDENTS, REPORT,
                                        VIEW_WARNINGS],
     PositionCode.ADMINISTRATOR: [VIEW_DIRECTORY, VIEW_TIMELINE, MANAGE_DIRECTORY, VIEW_ALL_MOBILES,
-                                 MANAGE_COUNTY_MAP, VIEW_OUTBOX, *ADMIN_SITE],
+                                 MANAGE_COUNTY_MAP, VIEW_OUTBOX, VIEW_DELIVERIES, *ADMIN_SITE],
 }
 
 # Who signs in with a second factor where settings.TWO_FACTOR_REQUIRED is True (等保 2.0

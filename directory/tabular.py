@@ -59,7 +59,7 @@ def person_row(person):
     }
 
 
-def _safe_cell(value):
+def safe_cell(value):
     """Keep spreadsheet programs from running a cell as a formula (CSV injection), and
     leave out control characters a worksheet cannot hold (rows stored before the text rule;
     openpyxl refuses them, which failed the whole export)."""
@@ -74,25 +74,30 @@ def to_csv(people):
     writer.writerow([str(c.label) for c in COLUMNS])
     for person in people:
         row = person_row(person)
-        writer.writerow([_safe_cell(row[c.key]) for c in COLUMNS])
+        writer.writerow([safe_cell(row[c.key]) for c in COLUMNS])
     return buffer.getvalue().encode("utf-8")
 
 
 def to_xlsx(people, title):
-    workbook = Workbook()
-    sheet = workbook.active
+    return workbook(COLUMNS, map(person_row, people), title)
+
+
+def workbook(columns, rows, title):
+    """An Excel workbook of `rows` (dicts by column key): a bold header of the columns'
+    labels, their widths, every cell made safe (safe_cell). Other apps' exports use it too."""
+    book = Workbook()
+    sheet = book.active
     sheet.title = str(title)[:31]
-    sheet.append([str(c.label) for c in COLUMNS])
+    sheet.append([str(c.label) for c in columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for index, column in enumerate(COLUMNS, start=1):
+    for index, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
-    for person in people:
-        row = person_row(person)
-        sheet.append([_safe_cell(row[c.key]) for c in COLUMNS])
+    for row in rows:
+        sheet.append([safe_cell(row[c.key]) for c in columns])
     sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    book.save(buffer)
     return buffer.getvalue()
 
 

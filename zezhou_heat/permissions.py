@@ -63,6 +63,9 @@ WARN_MAJOR = Perm("early_warnings", "approve_major_warning",
 
 # The outbox of the quick start (/outbox/): every message the dashboard sent, and to whom.
 VIEW_OUTBOX = Perm("notify", "view_outbox", _("Can see the outbox of messages sent"))
+# The delivery board (/notify/deliveries/): who was sent what, and what became of it.
+VIEW_DELIVERIES = Perm("notify", "view_deliveries",
+                       _("Can see the delivery board of the messages sent"))
 
 ALL = [value for value in dict(globals()).values() if isinstance(value, Perm)]
 

@@ -38,6 +38,8 @@ def board_clocks(incident):
         items.append(f'<li data-kind="notice_ack"><span class="clock-kind">'
                      f'{labels["acknowledged"]} {incident["notices_acknowledged"]}/'
                      f'{incident["notices_total"]}</span> {next_clock}</li>')
+    if incident["deliveries"]:
+        items.append(f'<li data-kind="deliveries">{_deliveries(incident["deliveries"], labels)}</li>')
     if incident["notices_overdue"]:
         items.append(f'<li class="overdue-units" data-overdue-units="{incident["notices_overdue"]}">'
                      f'<strong>{escape(incident["overdue_units"])}</strong>{labels["colon"]}'
@@ -124,13 +126,21 @@ def notice_items(notices, back, csrf_token, acknowledge):
             f'      <a href="{url}{notice["incident_id"]}/">#{notice["incident_id"]} '
             f'{_text(notice["township"])}</a>\n'
             f'      {_text(notice["level_label"])} → {_text(notice["unit"])} '
-            f'{_clock(notice["clock"], labels)}\n'
+            f'{_clock(notice["clock"], labels)}'
+            f'{_deliveries(notice["deliveries"], labels) if notice["deliveries"] else ""}\n'
             f'      <form method="post" action="{action}" class="inline">'
             f'<input type="hidden" name="csrfmiddlewaretoken" value="{csrf_token}">\n'
             f'        <input type="hidden" name="next" value="{back}">\n'
             f'        <button type="submit" class="primary">{acknowledge}</button></form>\n'
             f'    </li>')
     return mark_safe("".join(items))
+
+
+def _deliveries(counts, labels):
+    """"已送达 n/m · 已确认 k/m": of the notices' m recipients, n reached and k acknowledged."""
+    return (f'<span class="delivery-counts" data-recipients="{counts["recipients"]}" '
+            f'data-delivered="{counts["delivered"]}" data-acknowledged="{counts["acknowledged"]}">'
+            + labels["deliveries"] % counts + '</span>')
 
 
 def _clock(clock, labels):
@@ -153,5 +163,7 @@ def _labels(language):
              "due": _("due"), "failed": _("clock set aside: check its times"),
              "written_report": _("Written report"), "inquiry_reply": _("Inquiry"),
              "acknowledged": _("Notices acknowledged"), "colon": _(": "),
-             "none": _("no open clocks")}
+             "none": _("no open clocks"),
+             "deliveries": _("Delivered %(delivered)s/%(recipients)s · acknowledged "
+                             "%(acknowledged)s/%(recipients)s")}
     return {key: escape(text) for key, text in words.items()}

@@ -399,6 +399,9 @@ NOTIFY_POLL_SECONDS = env.get_int("NOTIFY_POLL_SECONDS", 10, minimum=1)
 # Deliveries still waiting for a receipt named to a backend that polls per message (Aliyun's
 # QuerySendDetails) at one poll, oldest first; the backend asks about its own batch of them.
 NOTIFY_POLL_OUTSTANDING = 500
+# The delivery board's "undelivered" filter: not delivered this many minutes after it was
+# queued (the page lets the reader choose another number).
+NOTIFY_UNDELIVERED_MINUTES = env.get_int("NOTIFY_UNDELIVERED_MINUTES", 10, minimum=1)
 CELERY_BEAT_SCHEDULE.update({
     "notify-sweep": {"task": "notify.tasks.sweep", "schedule": float(NOTIFY_SWEEP_SECONDS),
                      "options": {"expires": NOTIFY_SWEEP_SECONDS * 2}},
