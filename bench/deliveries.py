@@ -146,7 +146,7 @@ def seed(recipients):
     for the 重大 warning to reach `recipients` people. Returns the office's users."""
     from directory.choices import PositionCode as P
     from directory.choices import UnitKind
-    from directory.models import Holding, Person, Position, Unit
+    from directory.models import Person, Position, PositionHolding, Unit
 
     numbers = Numbers()
     office = {code: person(numbers, f"办公室{code}", Unit.objects.get(code=unit), code,
@@ -165,7 +165,7 @@ def seed(recipients):
         Person(name=f"乡镇干部{i}", unit=townships[i % len(townships)], mobile=numbers())
         for i in range(officers)])
     position = Position.objects.get(code=P.TOWNSHIP_OFFICER)
-    Holding.objects.bulk_create([Holding(person=p, position=position, unit=p.unit)
+    PositionHolding.objects.bulk_create([PositionHolding(person=p, position=position, unit=p.unit)
                                  for p in people])
     return office, members, townships
 
@@ -249,7 +249,11 @@ def wait_until_handed(timeout):
 def floor(count, qps, threads):
     """`count` signed SendSms calls by `threads` threads of a bare loop, paced at `qps` calls a
     second in all, against a fresh gateway; per call, ms from the start to its receipt."""
+    import logging
+
     from notify.backends.aliyun import AliyunSms
+
+    logging.getLogger("notify.backends.aliyun").setLevel(logging.WARNING)  # a line per call
     from notify.backends.base import Outgoing
 
     with gateway(qps) as bare:
@@ -377,11 +381,11 @@ def children_cpu_seconds():
 
 
 def one_run(args, n):
-    from directory.models import Person
-
     run = {"n": n, "load": os.getloadavg()}
     started = time.monotonic()
     fresh_database()
+    from directory.models import Person
+
     office, members, townships = seed(args.recipients)
     incident, warning = incident_and_warning(office, townships)
     run["people"] = Person.objects.count()
