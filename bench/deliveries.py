@@ -104,7 +104,10 @@ def fresh_database():
     if not getattr(fresh_database, "done", False):
         django.setup()
         fresh_database.done = True
-    connections.close_all()
+    for connection in connections.all():
+        connection.close()
+        if hasattr(connection, "close_pool"):  # the pool's connections would be dropped under it
+            connection.close_pool()
     recreate_database(os.environ["DATABASE_URL"])
     call_command("migrate", verbosity=0)
     from directory.plan_loader import load_plan
