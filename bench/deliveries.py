@@ -257,7 +257,7 @@ def floor(count, qps, threads):
     from notify.backends.aliyun import AliyunSms
 
     logging.getLogger("notify.backends.aliyun").setLevel(logging.WARNING)  # a line per call
-    from notify.backends.base import Outgoing
+    from notify.backends.base import Outgoing, SendFailure
 
     with gateway(qps) as bare:
         pending = list(range(count))
@@ -274,8 +274,14 @@ def floor(count, qps, threads):
                         return
                     i = pending.pop(0)
                 time.sleep(max(0.0, start + i / qps - time.time()))
-                client.send(Outgoing(key=f"floor/{i}", channel="sms", address=f"136{i:08d}",
-                                     text="泽州县应急指挥部通知：请立即到岗。"))
+                message = Outgoing(key=f"floor/{i}", channel="sms", address=f"136{i:08d}",
+                                   text="泽州县应急指挥部通知：请立即到岗。")
+                while True:
+                    try:
+                        client.send(message)
+                        break
+                    except SendFailure:  # throttled at the edge of a second: again at once
+                        time.sleep(0.01)
 
         workers = [threading.Thread(target=loop) for _ in range(threads)]
         for worker in workers:
@@ -313,9 +319,8 @@ def figures(fake, commits):
             "retried": sum(1 for *_, attempts in rows if attempts > 1),
         }
     result["duplicates"] = sum(1 for times in received.values() if len(times) > 1)
-    result["gateway_calls"] = len(fake.requests)
-    result["refused"] = Counter(action for action, _ in fake.requests) - Counter(
-        "SendSms" for _ in fake.sent)
+    calls = Counter(action for action, _ in fake.requests)
+    result["calls"], result["refused"] = calls, calls["SendSms"] - len(fake.sent)
     return result
 
 
@@ -352,7 +357,7 @@ def report(args, run, result, floor_ms, members):
                   f"  commit → recorded as sent (ms):   {describe(r['recorded'])}"]
     lines += [f"floor, {len(floor_ms)} bare signed SendSms calls from {args.concurrency} threads "
               f"(ms from start): {describe(floor_ms)}",
-              f"gateway:     {result['gateway_calls']} calls, refused {dict(result['refused'])}, "
+              f"gateway:     calls {dict(result['calls'])}, SendSms refused {result['refused']}, "
               f"duplicates (same OutId taken twice) {result['duplicates']}",
               f"target: every SMS handed over, lost 0, duplicates 0 → "
               f"{'PASS' if passed else 'FAIL'}"]
