@@ -117,6 +117,19 @@ def test_api_throttling_is_temporary(gateway):
     assert failure.code == "Throttling.User" and failure.temporary
 
 
+def test_the_account_s_calls_per_second_beyond_the_limit_are_throttled_for_now():
+    with AliyunGateway(qps=2) as limited:
+        backend = backend_for(limited)
+        backend.send(outgoing(address="13800000001"))
+        backend.send(outgoing(address="13800000002"))
+        failure = failure_of(backend, outgoing(address="13800000003"))
+        assert (failure.code, failure.temporary) == ("Throttling.User", True)
+        time.sleep(1.05)
+        backend.send(outgoing(address="13800000003"))
+    assert [r["number"] for r in limited.sent] == ["13800000001", "13800000002", "13800000003"]
+    assert all(r["received_at"] <= time.time() for r in limited.sent)
+
+
 def test_a_busy_proxy_in_front_of_the_gateway_is_temporary(gateway):
     gateway.mode = "proxy_busy"
     failure = failure_of(backend_for(gateway), outgoing())

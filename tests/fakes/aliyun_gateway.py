@@ -4,7 +4,8 @@
 It checks each request's signature (HMAC-SHA1, signature version 1.0) independently of the
 backend's code, refuses a wrong one (SignatureDoesNotMatch) or an unknown key
 (InvalidAccessKeyId.NotFound), rate-limits per number as Aliyun does (isv.BUSINESS_LIMIT_CONTROL;
-the windows are configurable so tests need not wait a minute), fails on demand (down, slow,
+the windows are configurable so tests need not wait a minute) and, if given, the account's
+SendSms calls per second (Throttling.User), fails on demand (down, slow,
 throttled, bad number, no balance), records what it took, and pushes SmsReport / SmsUp
 batches to a URL (as often as asked, or never)."""
 
@@ -51,12 +52,14 @@ class AliyunGateway:
 
     def __init__(self, *, keys=None, sign_names=("泽州县应急",),
                  templates=None, per_minute=1, per_hour=5, minute_seconds=60.0,
-                 hour_seconds=3600.0):
+                 hour_seconds=3600.0, qps=None):
         self.keys = keys or {"test-key-id": "test-key-secret"}
         self.sign_names = set(sign_names)
         self.templates = templates or {"SMS_900001": "${content}"}
         self.per_minute, self.per_hour = per_minute, per_hour
         self.minute_seconds, self.hour_seconds = minute_seconds, hour_seconds
+        self.qps = qps  # the account's SendSms calls per second; None: no limit
+        self._calls = deque()  # monotonic times of the SendSms calls let through this second
         self.mode = None  # None, "down", "throttled", "bad_number", "no_balance", "proxy_busy"
         self.delay = 0.0  # seconds before each answer ("slow")
         self.sent = []  # one dict per message taken
@@ -82,6 +85,9 @@ class AliyunGateway:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # The headers and the body are two writes: with Nagle's algorithm the body waits
+            # for the client's delayed ACK (40 ms on Linux), which no real gateway adds.
+            disable_nagle_algorithm = True
 
             def do_GET(self):
                 gateway._handle(self, "GET", urlsplit(self.path).query)
@@ -187,6 +193,9 @@ class AliyunGateway:
         with self._lock:
             self.requests.append((action, params))
         if action == "SendSms":
+            if self._over_qps():
+                return 400, {"Code": "Throttling.User",
+                             "Message": "Request was denied due to user flow control."}
             return self._send_sms(params)
         if action == "QuerySendDetails":
             return self._query(params)
@@ -241,10 +250,22 @@ class AliyunGateway:
                                    re.sub(r"\$\{(\w+)\}", lambda m: str(values[m.group(1)]), template))
             self.sent.append({"biz_id": biz_id, "number": number, "text": text,
                               "out_id": params.get("OutId", ""), "values": values,
-                              "send_time": beijing_now(),
+                              "send_time": beijing_now(), "received_at": time.time(),
                               "sign_name": params["SignName"], "template_code": params["TemplateCode"]})
             self.statuses[biz_id] = (1, "", "")
         return 200, {"Code": "OK", "Message": "OK", "BizId": biz_id}
+
+    def _over_qps(self):
+        if self.qps is None:
+            return False
+        with self._lock:
+            now = time.monotonic()
+            while self._calls and now - self._calls[0] >= 1.0:
+                self._calls.popleft()
+            if len(self._calls) >= self.qps:
+                return True
+            self._calls.append(now)
+            return False
 
     def _rate_limited(self, number):
         now = time.monotonic()
