@@ -54,37 +54,47 @@ def board_rows(incidents, drill, not_started, households):
     """The command room's incident rows, as _panels.html drew them with a variable node per
     cell: at 100 incidents those nodes (each resolved, localized and escaped) were most of the
     render. Text (labels, townships, places) is escaped here; pks, codes and the ISO time are
-    the code's own values; households as figures.amount writes them."""
+    the code's own values; households as figures.amount writes them. A row of the county's
+    board is drawn once per language: the board kept from one event to the next keeps the
+    rows the event did not change (command_room.selectors), and their HTML with them."""
     drill, not_started, households = _text(drill), _text(not_started), _text(households)
-    url = reverse("incidents:list")
+    key = (get_language(), drill, not_started, households)
     rows = []
     for incident in incidents:
-        pk, response = incident["pk"], incident["response"]
-        classes = ("overdue" if incident["has_overdue"] else "") + (
-            " drill-row" if incident["is_drill"] else "")
-        tag = f' <span class="tag drill">{drill}</span>' if incident["is_drill"] else ""
-        if response:
-            cell = (f'<span class="level level-{response["level"]}">'
-                    f'{_text(response["level_label"])}</span>\n          '
-                    f'<span class="state state-{response["state"]}">'
-                    f'{_text(response["state_label"])}</span>')
-        else:
-            cell = f'<span class="muted">{not_started}</span>'
-        rows.append(
-            f'\n      <tr data-incident="{pk}" class="{classes}">\n'
-            f'        <td><a href="{url}{pk}/">#{pk}</a>{tag}\n'
-            f'          <small class="since" data-since="{incident["since"]}"></small></td>\n'
-            f'        <td><span class="grade grade-{incident["grade"]}">'
-            f'{_text(incident["grade_label"])}</span></td>\n'
-            f'        <td>{_text(incident["township"])} <small>{_text(incident["place"])}'
-            f'</small></td>\n'
-            f'        <td>{_text(incident["scenario_label"])}</td>\n'
-            f'        <td class="response-cell">{cell}</td>\n'
-            f'        <td class="number" data-label="{households}">'
-            f'{_text(amount(incident["households_affected"]))}</td>\n'
-            f'        <td><ul class="room-clocks">{board_clocks(incident)}</ul></td>\n'
-            f'      </tr>\n    ')
+        drawn = incident.__dict__.setdefault("drawn", {})  # Row attributes, not its items
+        if key not in drawn:
+            drawn[key] = _board_row(incident, drill, not_started, households)
+        rows.append(drawn[key])
     return mark_safe("".join(rows))
+
+
+def _board_row(incident, drill, not_started, households):
+    url = reverse("incidents:list")
+    pk, response = incident["pk"], incident["response"]
+    classes = ("overdue" if incident["has_overdue"] else "") + (
+        " drill-row" if incident["is_drill"] else "")
+    tag = f' <span class="tag drill">{drill}</span>' if incident["is_drill"] else ""
+    if response:
+        cell = (f'<span class="level level-{response["level"]}">'
+                f'{_text(response["level_label"])}</span>\n          '
+                f'<span class="state state-{response["state"]}">'
+                f'{_text(response["state_label"])}</span>')
+    else:
+        cell = f'<span class="muted">{not_started}</span>'
+    return (
+        f'\n      <tr data-incident="{pk}" class="{classes}">\n'
+        f'        <td><a href="{url}{pk}/">#{pk}</a>{tag}\n'
+        f'          <small class="since" data-since="{incident["since"]}"></small></td>\n'
+        f'        <td><span class="grade grade-{incident["grade"]}">'
+        f'{_text(incident["grade_label"])}</span></td>\n'
+        f'        <td>{_text(incident["township"])} <small>{_text(incident["place"])}'
+        f'</small></td>\n'
+        f'        <td>{_text(incident["scenario_label"])}</td>\n'
+        f'        <td class="response-cell">{cell}</td>\n'
+        f'        <td class="number" data-label="{households}">'
+        f'{_text(amount(incident["households_affected"]))}</td>\n'
+        f'        <td><ul class="room-clocks">{board_clocks(incident)}</ul></td>\n'
+        f'      </tr>\n    ')
 
 
 @register.simple_tag
