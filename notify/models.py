@@ -263,3 +263,18 @@ class Escalation(models.Model):
 
     def __str__(self):
         return f"{self.notice} {self.get_step_display()}"
+
+
+class TimelineCursor(models.Model):
+    """How far along the timeline a reader that follows it after commit has come (the clock
+    alerts: notify.services.clock_alerts_created)."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    seq = models.BigIntegerField(_("last event read"), default=0)
+
+    class Meta:
+        verbose_name = _("timeline cursor")
+        verbose_name_plural = _("timeline cursors")
+
+    def __str__(self):
+        return f"{self.name} @ {self.seq}"

@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from celery import current_app
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -25,11 +25,12 @@ from notify import ack_links, causes, texts
 from notify.backends import backend_for
 from notify.backends.base import Outgoing, SendFailure
 from notify.choices import ATTEMPTS_EXHAUSTED, NO_ADDRESS, Channel, DeliveryStatus, MessageKind
-from notify.models import Delivery, IncomingReply, Message
+from notify.models import Delivery, IncomingReply, Message, TimelineCursor
 from notify.recipients import Recipient, address_of, recipients_for
 from notify.signals import reply_arrived
 from notify.sms_text import masked
 from response.models import Notice
+from timeline.models import Event
 from timeline.services import append_event
 
 logger = logging.getLogger(__name__)
@@ -41,17 +42,53 @@ HAND_OVER_TASK = "notify.tasks.hand_over"
 
 def messages_created(*, event):
     """The messages and deliveries `event` causes, written in its transaction (the receiver
-    of timeline.signals.event_appended). A cause already told (its message exists) is not
-    told again. Returns the messages created."""
+    of timeline.signals.event_appended), except a clock's (clock_alerts_created). A cause
+    already told (its message exists) is not told again. Returns the messages created."""
     if event.kind == "notice.acknowledged":
         notice_acknowledged(event=event)
         return []
-    if event.kind not in causes.READERS:
+    if event.kind not in causes.READERS or event.kind in CLOCK_EVENTS:
         return []  # most events tell nobody: nothing to read
+    return _told(event)
+
+
+def _told(event):
     drafts = texts.in_county_language(lambda: causes.drafts_for(event))
     created = [message for draft in drafts if (message := _message_created(draft, event))]
     if created:
         _hand_over_after_commit()
+    return created
+
+
+# A clock's alerts are made after the transaction that claims it, from the timeline: a burst
+# of clocks falling due is not held up by their messages (bench/deadlines.py).
+CLOCK_EVENTS = {"deadline.reminder", "deadline.overdue"}
+CLOCK_CURSOR = "clock-alerts"
+
+
+@transaction.atomic
+def clock_alerts_created(limit=500):
+    """The alerts of the clock events committed since the last call (the beat's sweep calls
+    it every NOTIFY_SWEEP_SECONDS). The timeline is the queue: sequence numbers are in commit
+    order, so reading past the cursor skips nothing; the cursor's row, locked, keeps two
+    workers from reading the same events, and each message's cause keeps it once anyway.
+    An event whose alert cannot be made is logged and passed over, never blocking the rest."""
+    cursor, _created = TimelineCursor.objects.select_for_update().get_or_create(
+        name=CLOCK_CURSOR)
+    events = list(Event.objects.filter(seq__gt=cursor.seq, kind__in=CLOCK_EVENTS).order_by(
+        "seq")[:limit])
+    created = []
+    for event in events:
+        try:
+            with transaction.atomic():
+                created += _told(event)
+        except (OperationalError, InterfaceError):
+            raise
+        except Exception:
+            logger.exception("The alert of clock event %s could not be made", event.seq)
+    if events:
+        cursor.seq = events[-1].seq
+        cursor.save(update_fields=["seq"])
     return created
 
 

@@ -12,7 +12,9 @@ def hand_over():
 
 @shared_task(ignore_result=True)
 def sweep():
-    """The safety net (beat): whatever is queued or due for a retry is handed over."""
+    """Beat's: the clocks' alerts made from the timeline, then whatever is queued or due for
+    a retry handed over (the safety net under the after-commit task)."""
+    services.clock_alerts_created()
     services.hand_over_due()
 
 

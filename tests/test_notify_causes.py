@@ -11,6 +11,7 @@ from directory.choices import PositionCode
 from directory.models import Unit
 from early_warnings import services as warning_services
 from incidents.clocks import sweep_deadlines
+from notify import services
 from notify.choices import MessageKind
 from notify.models import Delivery, Message, RecipientRule
 from notify.sms_text import segments
@@ -67,10 +68,13 @@ def test_a_submitted_general_warning_asks_whoever_may_approve_it(people):
 def test_the_written_report_clock_is_told_to_the_office_on_call(people):
     report_incident(people[P.DUTY_OFFICER])
     sweep_deadlines(timezone.now() + timedelta(minutes=21))
+    assert not Message.objects.exists()  # not in the clock's own transaction
+    services.clock_alerts_created()
     message, recipients = told(MessageKind.CLOCK_REMINDER)
     assert recipients == {P.OFFICE_DIRECTOR: "sms", P.DUTY_OFFICER: "sms"}
     assert "书面报告须于" in message.text
     sweep_deadlines(timezone.now() + timedelta(minutes=31))
+    assert services.clock_alerts_created() and not services.clock_alerts_created()  # once
     message, recipients = told(MessageKind.CLOCK_OVERDUE)
     assert recipients == {P.OFFICE_DIRECTOR: "sms", P.DUTY_OFFICER: "sms"}
     assert "已超时" in message.text
@@ -116,6 +120,7 @@ def test_every_text_fits_one_sms_segment(people):
     response_services.response_level_changed(actor=people[P.COMMANDER], response=response,
                                              level="I", reason="险情扩大")
     sweep_deadlines(timezone.now() + timedelta(minutes=31))
+    services.clock_alerts_created()
     draft = complete_draft(people[P.OFFICE_DIRECTOR], level="larger")
     warning = warning_services.warning_submitted(actor=people[P.OFFICE_DIRECTOR], warning=draft)
     warning_services.warning_approved(actor=people[P.COMMANDER], warning=warning)
