@@ -27,6 +27,7 @@ from incidents.models import Deadline
 from incidents.selectors import incidents_visible_to
 from response.choices import OPEN_STATES, RUNNING_STATES, ChecklistStatus
 from response.models import Response
+from timeline.groups import group_key
 from timeline.models import Event
 from timeline.selectors import latest_seq
 from zezhou_heat.permissions import VIEW_ALL_INCIDENTS
@@ -212,22 +213,29 @@ def scope_of(user):
 
 def latest_events(user, seq):
     """The latest events the reader may see, up to the state's own, newest first. A run of
-    alike events (22 notices falling overdue at once) is one line, its newest event, with
+    alike events, and the events of one group (22 notices falling overdue at once, and their
+    escalations between them: timeline.groups), is one line, its newest event, with
     `repeated` saying how many (the overdue units are named in their own section)."""
     events = Audience.of(user).filter(Event.objects.filter(seq__lte=seq))
     for prefix in ROUTINE_KINDS:
         events = events.exclude(kind__startswith=prefix)
     # Drafts and approvals are the office's own work: a brief names warnings once issued.
     events = events.exclude(Q(kind__startswith=WARNING) & ~Q(kind__in=PUBLIC_EVENT_KINDS))
-    lines = []
+    lines, groups = [], {}
     for event in events.select_related("incident").order_by("-seq")[:EVENTS_READ]:
-        if lines and _alike(lines[-1], event):
+        group = group_key(event.kind, event.new, event.incident_id)
+        if group in groups:  # the units' clocks and escalations, interleaved: one line each
+            groups[group].repeated += 1
+            continue
+        if group is None and lines and _alike(lines[-1], event):
             lines[-1].repeated += 1
             continue
         if len(lines) == LATEST_EVENTS:
             break
         event.repeated = 1
         lines.append(event)
+        if group:
+            groups[group] = event
     return lines
 
 

@@ -58,8 +58,14 @@ def test_many_units_overdue_show_as_one_line_naming_the_count_and_units(
             line = f"#{incident.pk} 南村镇：{len(units)}个单位启动通知确认超时（"
             expect(overdue).to_have_count(1, timeout=5000)
             expect(overdue).to_contain_text(line, timeout=5000)
-            expect(screen.locator("#feed li").first).to_have_attribute(
-                "data-group", f"deadline.overdue:notice_ack:{incident.pk}")
+            # Their escalations (notify: to the leader in charge, or straight to the office
+            # director) are a line per step, not one per unit, among the newest lines.
+            escalated = screen.locator("#feed li[data-group^='notice.escalated:']")
+            expect(escalated.first).to_contain_text("个单位仍未确认启动通知，已逐级上报")
+            assert 1 <= escalated.count() <= 2
+            newest = screen.locator("#feed li").evaluate_all(
+                "items => items.slice(0, 3).map(item => item.dataset.group)")
+            assert f"deadline.overdue:notice_ack:{incident.pk}" in newest
             assert set(units_named(overdue.inner_text())) < units
             assert len(units_named(overdue.inner_text())) == 3
             reminded = screen.locator("#feed li[data-group^='deadline.reminder:']")

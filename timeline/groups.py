@@ -15,6 +15,8 @@ GROUPED_KINDS = ("deadline.overdue", "deadline.reminder")
 UNIT_CLOCK = "notice_ack"  # incidents.choices.DeadlineKind.NOTICE_ACK: owed by a member unit
 # The deliveries of one kind of message on one incident (notify): "#2 高都镇：消息已送达22个单位
 # （县住建局、…）".
+# A unit's silence taken a step up (notify's escalation), per incident and step.
+ESCALATED = "notice.escalated"
 DELIVERY_KINDS = ("notify.delivery.sent", "notify.delivery.delivered", "notify.delivery.failed",
                   "notify.delivery.retrying", "notify.delivery.fallback")
 
@@ -27,6 +29,8 @@ def group_key(kind, new, incident_id):
         return f"{kind}:{new['kind']}:{incident_id}"  # e.g. the activation notices of #2
     if kind in GROUPED_KINDS and new.get("kind") == UNIT_CLOCK and new.get("unit") and incident_id:
         return f"{kind}:{UNIT_CLOCK}:{incident_id}"
+    if kind == ESCALATED and new.get("unit") and incident_id:
+        return f"{kind}:{new.get('step')}:{incident_id}"
     return None
 
 
@@ -34,6 +38,10 @@ def line_template(kind, count):
     """The line for `count` units, with `%(count)s` still to fill, in the active language."""
     if kind in DELIVERY_KINDS:
         return _delivery_line(kind, count)
+    if kind == ESCALATED:
+        return ngettext("%(count)s unit still silent on the activation notice, taken a step up",
+                        "%(count)s units still silent on the activation notice, taken a step up",
+                        count)
     if kind == "deadline.overdue":
         return ngettext("%(count)s unit overdue acknowledging the activation notice",
                         "%(count)s units overdue acknowledging the activation notice", count)
