@@ -33,6 +33,7 @@ import requests
 from notify.backends.base import Backend, Handed, Receipt, Reply, SendFailure
 from notify.choices import Channel
 from notify.sms_text import gateway_number, masked, segments
+from zezhou_heat.text import refused_anywhere
 
 logger = logging.getLogger(__name__)
 
@@ -86,8 +87,8 @@ def parse_sms_report(payload):
         raise ValueError("an SmsReport push is a JSON array")
     receipts = []
     for item in payload:
-        if not isinstance(item, dict) or not item.get("biz_id"):
-            logger.warning("SmsReport entry without biz_id skipped")
+        if not isinstance(item, dict) or not item.get("biz_id") or refused_anywhere(item):
+            logger.warning("SmsReport entry without biz_id, or with control characters, skipped")
             continue
         at = beijing_time(item.get("report_time")) or datetime.now(UTC)
         receipts.append(Receipt(provider_ref=str(item["biz_id"]), delivered=_true(item.get("success")),
@@ -102,8 +103,9 @@ def parse_sms_up(payload):
         raise ValueError("an SmsUp push is a JSON array")
     replies = []
     for item in payload:
-        if not isinstance(item, dict) or not item.get("phone_number"):
-            logger.warning("SmsUp entry without phone_number skipped")
+        if not isinstance(item, dict) or not item.get("phone_number") or refused_anywhere(item):
+            logger.warning("SmsUp entry without phone_number, or with control characters, "
+                           "skipped")
             continue
         at = beijing_time(item.get("send_time")) or datetime.now(UTC)
         replies.append(Reply(address=gateway_number(str(item["phone_number"])),
