@@ -21,6 +21,17 @@ class MessageKind(models.TextChoices):
     ESCALATION = "escalation", _("Escalation")
 
 
+# The order in which queued deliveries are handed over when more are due than the gateway
+# takes at once: a unit's activation notice and its escalation (a 15-minute clock runs on
+# them) before approvals and clock alerts, and those before a warning's bulk.
+PRIORITY = {
+    MessageKind.ACTIVATION: 0, MessageKind.ESCALATION: 0,
+    MessageKind.APPROVAL: 1, MessageKind.CLOCK_REMINDER: 1, MessageKind.CLOCK_OVERDUE: 1,
+    MessageKind.LEVEL_CHANGE: 1, MessageKind.RESPONSE_END: 1,
+    MessageKind.WARNING: 2,
+}
+
+
 class DeliveryStatus(models.TextChoices):
     """A delivery's way: queued → sent → delivered, or failed at any step. An acknowledgement
     is recorded beside it (Delivery.acknowledged_at), as it can come on an undelivered

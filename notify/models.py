@@ -62,6 +62,8 @@ class Delivery(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=DeliveryStatus.choices,
                               default=DeliveryStatus.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # notify.choices.PRIORITY: lower first.
+    priority = models.PositiveSmallIntegerField(_("priority"), default=1)
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     provider_ref = models.CharField(_("provider's reference"), max_length=100, blank=True,
                                     db_index=True)
@@ -87,8 +89,8 @@ class Delivery(models.Model):
                                     name="delivery_provider_ref_unique"),
         ]
         indexes = [
-            # What the hand-over sweep looks for: queued and due.
-            models.Index(fields=["next_attempt_at"], condition=Q(status="queued"),
+            # What the hand-over claims: queued and due, the most urgent first.
+            models.Index(fields=["priority", "next_attempt_at"], condition=Q(status="queued"),
                          name="delivery_due"),
         ]
 

@@ -24,7 +24,7 @@ from django.utils import timezone
 from notify import ack_links, causes, texts
 from notify.backends import backend_for
 from notify.backends.base import Outgoing, SendFailure
-from notify.choices import ATTEMPTS_EXHAUSTED, NO_ADDRESS, Channel, DeliveryStatus, MessageKind
+from notify.choices import ATTEMPTS_EXHAUSTED, NO_ADDRESS, PRIORITY, Channel, DeliveryStatus, MessageKind
 from notify.models import Delivery, IncomingReply, Message, TimelineCursor
 from notify.recipients import Recipient, address_of, recipients_for
 from notify.signals import reply_arrived
@@ -127,12 +127,12 @@ def _first_delivery(message, recipient, now):
         return Delivery(message=message, key=delivery_key(message, recipient.ref, channel),
                         person=recipient.person, recipient=_name(recipient),
                         unit=recipient.unit, channel=channel, status=DeliveryStatus.FAILED,
-                        failed_at=now, error_code=NO_ADDRESS)
+                        failed_at=now, error_code=NO_ADDRESS, priority=PRIORITY[message.kind])
     (channel, address), rest = recipient.channels[0], recipient.channels[1:]
     return Delivery(message=message, key=delivery_key(message, recipient.ref, channel),
                     person=recipient.person, recipient=_name(recipient), unit=recipient.unit,
                     channel=channel, address=address, next_attempt_at=now,
-                    next_channels=[c for c, _address in rest])
+                    next_channels=[c for c, _address in rest], priority=PRIORITY[message.kind])
 
 
 def _name(recipient):
@@ -189,7 +189,7 @@ def _claim(now):
     with transaction.atomic():
         rows = list(Delivery.objects.select_for_update(skip_locked=True)
                     .filter(status=DeliveryStatus.QUEUED, next_attempt_at__lte=now)
-                    .order_by("next_attempt_at", "pk")
+                    .order_by("priority", "next_attempt_at", "pk")
                     .values_list("pk", "attempts")[:settings.NOTIFY_BATCH])
         Delivery.objects.filter(pk__in=[pk for pk, _n in rows]).update(
             next_attempt_at=lease, attempts=F("attempts") + 1)
@@ -321,7 +321,7 @@ def _fall_back(failed):
             "message": failed.message, "person": failed.person, "unit": failed.unit,
             "recipient": failed.recipient,
             "channel": channel, "address": address, "next_attempt_at": timezone.now(),
-            "next_channels": channels, "fallback_of": failed})
+            "next_channels": channels, "fallback_of": failed, "priority": failed.priority})
         if created:
             _delivery_event(kind="notify.delivery.fallback", delivery=fallback,
                             from_channel=failed.channel)
