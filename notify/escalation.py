@@ -27,6 +27,11 @@ STEP = EscalationStep
 SETTLING_KINDS = ("response.ended", "response.handed_over")
 
 
+def follows(kind):
+    """Whether escalation_followed does anything for an event of this kind."""
+    return kind in ("deadline.overdue", "notice.acknowledged", *SETTLING_KINDS)
+
+
 def escalation_followed(*, event):
     """What `event` does to the ladders (in its transaction): a clock overdue takes a notice
     a step up; an acknowledgement, an end or a hand-over stops the ladder."""

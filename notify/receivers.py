@@ -16,6 +16,8 @@ def event_appended(sender, event, **kwargs):
     be made (a bug, a broken rule) must not stop the cause (a response started in an
     emergency): it is rolled back to its savepoint and logged as an error; the database
     failing stops the cause, as it would anyway."""
+    if not (services.follows(event.kind) or escalation.follows(event.kind)):
+        return  # most events (a delivery's own among them): no savepoints to pay for
     for follow in (services.messages_created, escalation.escalation_followed):
         try:
             with transaction.atomic():

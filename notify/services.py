@@ -21,7 +21,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from notify import ack_links, causes, texts
+from notify import ack_links, causes, pacing, texts
 from notify.backends import backend_for
 from notify.backends.base import Outgoing, SendFailure
 from notify.choices import ATTEMPTS_EXHAUSTED, NO_ADDRESS, PRIORITY, Channel, DeliveryStatus, MessageKind
@@ -31,7 +31,7 @@ from notify.signals import reply_arrived
 from notify.sms_text import masked
 from response.models import Notice
 from timeline.models import Event
-from timeline.services import append_event
+from timeline.services import append_event, append_events
 
 logger = logging.getLogger(__name__)
 HAND_OVER_TASK = "notify.tasks.hand_over"
@@ -50,6 +50,11 @@ def messages_created(*, event):
     if event.kind not in causes.READERS or event.kind in CLOCK_EVENTS:
         return []  # most events tell nobody: nothing to read
     return _told(event)
+
+
+def follows(kind):
+    """Whether messages_created does anything for an event of this kind."""
+    return kind == "notice.acknowledged" or (kind in causes.READERS and kind not in CLOCK_EVENTS)
 
 
 def _told(event):
@@ -113,9 +118,8 @@ def _message_created(draft, event):
     rows = [_first_delivery(message, recipient, now)
             for recipient in recipients_for(draft.kind, draft.concerned)]
     Delivery.objects.bulk_create(rows)  # new keys: the message is new
-    for delivery in rows:
-        if delivery.status == DeliveryStatus.FAILED:
-            _delivery_event(kind="notify.delivery.failed", delivery=delivery, code=NO_ADDRESS)
+    append_events([_delivery_entry("notify.delivery.failed", delivery, code=NO_ADDRESS)
+                   for delivery in rows if delivery.status == DeliveryStatus.FAILED])
     return message
 
 
@@ -170,14 +174,20 @@ def _hand_over_after_commit():
 
 def hand_over_due(now=None):
     """Hand every delivery that is queued and due to its backend, each exactly once whatever
-    the number of workers doing the same. Returns how many were handed over (taken or not)."""
+    the number of workers doing the same, the most urgent first (Delivery.priority), each
+    channel at the pace its account allows (notify.pacing). Outcomes are recorded
+    NOTIFY_RECORD_EVERY at a time, in one transaction. Returns how many were handed over
+    (taken or not)."""
     handed = 0
     while claimed := _claim(now or timezone.now()):  # a fallback made meanwhile is due too
-        for pk, attempt in claimed:
+        attempts = dict(claimed)
+        pks = list(attempts)
+        for start in range(0, len(pks), settings.NOTIFY_RECORD_EVERY):
+            chunk = pks[start:start + settings.NOTIFY_RECORD_EVERY]
             try:
-                _hand_over(pk, attempt)
-            except Exception:  # one delivery never stops the others; its lease brings it back
-                logger.exception("Delivery %s could not be handed over", pk)
+                outcomes_recorded([_sent(delivery) for delivery in _loaded(chunk)], attempts)
+            except Exception:  # one chunk never stops the others; its lease brings it back
+                logger.exception("Deliveries %s could not be handed over", chunk)
         handed += len(claimed)
     return handed
 
@@ -196,26 +206,35 @@ def _claim(now):
     return [(pk, attempts + 1) for pk, attempts in rows]
 
 
-def _hand_over(pk, attempt):
-    delivery = Delivery.objects.select_related("message").get(pk=pk)
-    outgoing = Outgoing(key=delivery.key, channel=delivery.channel, address=delivery.address,
-                        text=outgoing_text(delivery), subject=delivery.message.subject)
+def _loaded(pks):
+    """The claimed deliveries, in claim order, with what their texts need, in one query."""
+    rows = Delivery.objects.select_related("message__notice", "person").in_bulk(pks)
+    return [rows[pk] for pk in pks if pk in rows]
+
+
+def _sent(delivery):
+    """(delivery, Handed or SendFailure, when it answered): the backend's answer, after
+    waiting the channel's turn. Any error is a temporary failure: retried, never lost."""
+    backend = backend_for(delivery.channel)
     try:
-        handed = backend_for(delivery.channel).send(outgoing)
+        outgoing = Outgoing(key=delivery.key, channel=delivery.channel, address=delivery.address,
+                            text=outgoing_text(delivery), subject=delivery.message.subject)
+        pacing.wait_turn(delivery.channel, backend.max_per_second)
+        handed = backend.send(outgoing)
     except SendFailure as failure:
-        logger.info("Delivery %s to %s by %s not taken: %s (temporary: %s)", pk,
-                    masked(delivery.address), delivery.channel, failure.code, failure.temporary)
-        delivery_not_taken(delivery=delivery, attempt=attempt, code=failure.code,
-                           temporary=failure.temporary)
-    except Exception as error:  # a backend's bug or an unforeseen error: retried, never lost
-        logger.exception("Delivery %s to %s by %s: the backend failed", pk,
+        logger.info("Delivery %s to %s by %s not taken: %s (temporary: %s, throttled: %s)",
+                    delivery.pk, masked(delivery.address), delivery.channel, failure.code,
+                    failure.temporary, failure.throttled)
+        if failure.throttled:
+            pacing.held(delivery.channel, settings.NOTIFY_THROTTLE_WAIT_SECONDS)
+        return delivery, failure, timezone.now()
+    except Exception as error:  # a backend's bug or an unforeseen error
+        logger.exception("Delivery %s to %s by %s: the backend failed", delivery.pk,
                          masked(delivery.address), delivery.channel)
-        delivery_not_taken(delivery=delivery, attempt=attempt, code=type(error).__name__[:64],
-                           temporary=True)
-    else:
-        logger.info("Delivery %s to %s by %s handed over as %s", pk, masked(delivery.address),
-                    delivery.channel, handed.provider_ref)
-        delivery_taken(delivery=delivery, attempt=attempt, handed=handed)
+        return delivery, SendFailure(type(error).__name__[:64], temporary=True), timezone.now()
+    logger.info("Delivery %s to %s by %s handed over as %s", delivery.pk,
+                masked(delivery.address), delivery.channel, handed.provider_ref)
+    return delivery, handed, timezone.now()
 
 
 def outgoing_text(delivery):
@@ -247,26 +266,37 @@ def _invites_reply(delivery):
     return delivery.channel == Channel.SMS and settings.NOTIFY_SMS_REPLIES
 
 
-def _attempted(delivery, attempt):
-    """The delivery, locked, if it is still queued on this attempt (else a later attempt or
-    another worker has moved it on, and this outcome is not recorded)."""
-    return (Delivery.objects.select_for_update(of=("self",))
-            .select_related("message", "person", "unit")
-            .filter(pk=delivery.pk, status=DeliveryStatus.QUEUED, attempts=attempt).first())
-
-
 @transaction.atomic
-def delivery_taken(*, delivery, attempt, handed):
+def outcomes_recorded(outcomes, attempts):
+    """What the backends answered, [(delivery, Handed or SendFailure, when)], recorded in one
+    transaction, for each delivery still queued on the attempt of `attempts` (its pk's);
+    another's outcome (a later attempt, another worker after the lease) is not recorded.
+    Returns the deliveries recorded."""
+    locked = (Delivery.objects.select_for_update(of=("self",))
+              .select_related("message__incident", "person", "unit")
+              .in_bulk([delivery.pk for delivery, _outcome, _at in outcomes]))
+    entries, recorded = [], []
+    for delivery, outcome, at in outcomes:
+        row = locked.get(delivery.pk)
+        if row is None or row.status != DeliveryStatus.QUEUED or (
+                row.attempts != attempts[delivery.pk]):
+            continue
+        if isinstance(outcome, SendFailure):
+            entries += _not_taken(row, outcome, at)
+        else:
+            entries += _taken(row, outcome, at)
+        recorded.append(row)
+    append_events(entries)
+    return recorded
+
+
+def _taken(delivery, handed, at):
     """The provider took it: sent, with its reference (which receipts name)."""
-    delivery = _attempted(delivery, attempt)
-    if delivery is None:
-        return None
-    delivery.status, delivery.handed_at = DeliveryStatus.SENT, timezone.now()
+    delivery.status, delivery.handed_at = DeliveryStatus.SENT, at
     delivery.provider_ref, delivery.segments = handed.provider_ref, handed.segments
     delivery.next_attempt_at = None
     delivery.save()
-    _delivery_event(kind="notify.delivery.sent", delivery=delivery, segments=handed.segments)
-    return delivery
+    return [_delivery_entry("notify.delivery.sent", delivery, segments=handed.segments)]
 
 
 def retry_delay(attempt):
@@ -275,40 +305,41 @@ def retry_delay(attempt):
                settings.NOTIFY_RETRY_MAX_SECONDS)
 
 
-@transaction.atomic
-def delivery_not_taken(*, delivery, attempt, code, temporary):
-    """A temporary refusal is tried again later, up to NOTIFY_MAX_ATTEMPTS attempts; a
-    permanent one, or the last attempt, fails the delivery and falls back to the next
-    channel."""
-    delivery = _attempted(delivery, attempt)
-    if delivery is None:
-        return None
-    delivery.error_code = code
-    if temporary and attempt < settings.NOTIFY_MAX_ATTEMPTS:
-        delivery.next_attempt_at = timezone.now() + timedelta(seconds=retry_delay(attempt))
+def _not_taken(delivery, failure, now):
+    """A throttle, while the delivery is young enough, is no attempt: it waits its turn. A
+    temporary refusal is tried again later, up to NOTIFY_MAX_ATTEMPTS attempts; a permanent
+    one, or the last attempt, fails the delivery and falls back to the next channel."""
+    delivery.error_code = failure.code
+    if failure.throttled and now - delivery.created_at < timedelta(
+            seconds=settings.NOTIFY_THROTTLE_PATIENCE_SECONDS):
+        delivery.attempts -= 1
+        delivery.next_attempt_at = now + timedelta(seconds=settings.NOTIFY_THROTTLE_WAIT_SECONDS)
+        delivery.save(update_fields=["attempts", "next_attempt_at", "error_code"])
+        return []  # waiting for a turn is not a change of status: the board shows the code
+    attempt = delivery.attempts
+    if failure.temporary and attempt < settings.NOTIFY_MAX_ATTEMPTS:
+        delivery.next_attempt_at = now + timedelta(seconds=retry_delay(attempt))
         delivery.save()
         retry_at = timezone.localtime(delivery.next_attempt_at).isoformat()
-        _delivery_event(kind="notify.delivery.retrying", delivery=delivery, code=code,
-                        attempts=attempt, next_attempt_at=retry_at)
-        return delivery
-    if temporary:
+        return [_delivery_entry("notify.delivery.retrying", delivery, code=failure.code,
+                                attempts=attempt, next_attempt_at=retry_at)]
+    if failure.temporary:
         delivery.error_code = ATTEMPTS_EXHAUSTED
-    _failed(delivery, timezone.now())
-    return delivery
+    return _failed(delivery, now)
 
 
 def _failed(delivery, moment):
     delivery.status, delivery.failed_at, delivery.next_attempt_at = (
         DeliveryStatus.FAILED, moment, None)
     delivery.save()
-    _delivery_event(kind="notify.delivery.failed", delivery=delivery, code=delivery.error_code,
-                    attempts=delivery.attempts)
-    _fall_back(delivery)
+    failed = _delivery_entry("notify.delivery.failed", delivery, code=delivery.error_code,
+                             attempts=delivery.attempts)
+    return [failed, *_fall_back(delivery)]
 
 
 def _fall_back(failed):
-    """A new delivery of the same message to the same recipient on the next channel that has
-    an address for them; none when no channel is left."""
+    """The entry of a new delivery of the same message to the same recipient on the next
+    channel that has an address for them; none when no channel is left."""
     recipient = Recipient(ref=failed.key.split("/")[-2], person=failed.person, unit=failed.unit)
     channels = list(failed.next_channels)
     while channels:
@@ -322,12 +353,12 @@ def _fall_back(failed):
             "recipient": failed.recipient,
             "channel": channel, "address": address, "next_attempt_at": timezone.now(),
             "next_channels": channels, "fallback_of": failed, "priority": failed.priority})
-        if created:
-            _delivery_event(kind="notify.delivery.fallback", delivery=fallback,
-                            from_channel=failed.channel)
-            _hand_over_after_commit()
-        return fallback
-    return None
+        if not created:
+            return []
+        _hand_over_after_commit()
+        return [_delivery_entry("notify.delivery.fallback", fallback,
+                                from_channel=failed.channel)]
+    return []
 
 
 def notice_acknowledged(*, event):
@@ -367,10 +398,10 @@ def _receipt_applied(delivery, receipt):
     if receipt.delivered:
         delivery.status, delivery.delivered_at = DeliveryStatus.DELIVERED, receipt.at
         delivery.save()
-        _delivery_event(kind="notify.delivery.delivered", delivery=delivery)
+        append_events([_delivery_entry("notify.delivery.delivered", delivery)])
         return 1
     delivery.error_code = receipt.code or "undelivered"
-    _failed(delivery, receipt.at)
+    append_events(_failed(delivery, receipt.at))
     return 1
 
 
@@ -426,12 +457,13 @@ def outstanding(channel, now=None):
 # --- the timeline ---------------------------------------------------------------------------
 
 
-def _delivery_event(*, kind, delivery, **extra):
-    """One event for a change of `delivery` (never a whole phone number in it)."""
+def _delivery_entry(kind, delivery, **extra):
+    """The event of a change of `delivery`, for append_events (never a whole phone number in
+    it)."""
     message = delivery.message
     new = {"message": message.pk, "kind": message.kind, "channel": delivery.channel,
            "recipient": delivery.recipient or delivery.unit.short_name,
            "address": masked(delivery.address), **extra}
     if delivery.unit_id:
         new["unit"] = delivery.unit.short_name
-    append_event(actor=None, kind=kind, subject=delivery, incident=message.incident, new=new)
+    return {"kind": kind, "subject": delivery, "incident": message.incident, "new": new}

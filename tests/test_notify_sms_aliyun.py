@@ -95,6 +95,7 @@ def test_the_per_number_rate_limit_is_temporary_and_passes(gateway):
     backend.send(outgoing(key="a"))
     failure = failure_of(backend, outgoing(key="b"))
     assert failure.code == "isv.BUSINESS_LIMIT_CONTROL" and failure.temporary
+    assert not failure.throttled  # this number's limit: an attempt like any other
     backend.send(outgoing(key="c", address="13800000002"))  # another number is not limited
     time.sleep(0.35)  # the fake's "minute"
     backend.send(outgoing(key="b"))
@@ -111,10 +112,10 @@ def test_the_hourly_limit_per_number(gateway):
     assert failure.temporary and "小时" in str(failure)
 
 
-def test_api_throttling_is_temporary(gateway):
+def test_api_throttling_is_temporary_and_a_wait_for_a_turn(gateway):
     gateway.mode = "throttled"
     failure = failure_of(backend_for(gateway), outgoing())
-    assert failure.code == "Throttling.User" and failure.temporary
+    assert failure.code == "Throttling.User" and failure.temporary and failure.throttled
 
 
 def test_the_account_s_calls_per_second_beyond_the_limit_are_throttled_for_now():

@@ -7,7 +7,8 @@ import subprocess
 import sys
 
 import pytest
-from django.utils.module_loading import import_string
+
+from notify.backends import backend_made
 
 PRINT_SMS_BACKEND = """
 import json, django
@@ -40,8 +41,10 @@ def test_the_quick_start_keeps_sms_in_the_outbox():
 
 def test_aliyun_settings_make_a_backend():
     config, _ = sms_backend_config({**ALIYUN, "ALIYUN_SMS_TEMPLATE_PARAMS": "c1,c2,c3",
-                                    "ALIYUN_SMS_PARAM_MAX_CHARS": "35"})
-    backend = import_string(config["BACKEND"])(**config["OPTIONS"])
+                                    "ALIYUN_SMS_PARAM_MAX_CHARS": "35",
+                                    "ALIYUN_SMS_MAX_PER_SECOND": "500"})
+    backend = backend_made(config, "sms")
+    assert backend.max_per_second == 500  # the account's calls a second, shared by all workers
     assert backend.endpoint == "https://dysmsapi.aliyuncs.com/"
     assert backend.template_params == ["c1", "c2", "c3"] and backend.param_max_chars == 35
     assert backend.sign_name == "泽州县应急" and backend.timeout == 5
@@ -49,7 +52,8 @@ def test_aliyun_settings_make_a_backend():
 
 def test_smpp_settings_make_a_backend():
     config, _ = sms_backend_config(SMPP)
-    backend = import_string(config["BACKEND"])(**config["OPTIONS"])
+    backend = backend_made(config, "sms")
+    assert backend.max_per_second == 50  # the default, till the county sets its contract's
     assert (backend.host, backend.port, backend.source_addr) == ("10.1.2.3", 2775, "106900001234")
     assert backend._client is None  # nothing connects before the first message
 

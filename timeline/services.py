@@ -51,6 +51,31 @@ def append_event(*, actor, kind, subject=None, subject_ref=None, old=None, new=N
     return event
 
 
+def append_events(entries):
+    """Append many events by no actor in one go (a batch of deliveries' outcomes): each entry
+    is append_event's keywords (kind, subject, incident, old, new). One lock and one insert
+    for all; each event then as append_event's: `event_appended` inside the transaction,
+    `event_committed` after commit, in order."""
+    if not entries:
+        return []
+    rows = []
+    for entry in entries:
+        check_event(entry["kind"], old=entry.get("old"), new=entry.get("new"))
+        subject_type, subject_id, subject_label = subject_of(entry["subject"])
+        rows.append(Event(actor=None, actor_name="", kind=entry["kind"],
+                          subject_type=subject_type, subject_id=subject_id,
+                          subject_label=subject_label, incident=entry.get("incident"),
+                          old=entry.get("old"), new=entry.get("new")))
+    with transaction.atomic():
+        hold_timeline_lock()
+        events = Event.objects.bulk_create(rows)
+        for event in events:
+            event_appended.send(sender=Event, event=event)
+    transaction.on_commit(lambda: [event_committed.send(sender=Event, event=event)
+                                   for event in events])
+    return events
+
+
 def hold_timeline_lock():
     """Take the timeline's lock until the caller's transaction ends: a writer that numbers
     something from the events already written takes it before it counts them."""

@@ -11,8 +11,16 @@ from django.utils.module_loading import import_string
 def backend_for(channel):
     """The backend instance of `channel`, made once per process. A backend that serves any
     channel (the outbox: its class says channel = None) is told which one it serves here."""
-    config = settings.NOTIFY_BACKENDS[channel]
-    backend = import_string(config["BACKEND"])(**config.get("OPTIONS", {}))
+    return backend_made(settings.NOTIFY_BACKENDS[channel], channel)
+
+
+def backend_made(config, channel):
+    """A backend from its {"BACKEND", "OPTIONS"}; OPTIONS["max_per_second"] is the pace's
+    (notify.pacing), every other option the backend's own."""
+    options = dict(config.get("OPTIONS", {}))
+    max_per_second = float(options.pop("max_per_second", 0) or 0)
+    backend = import_string(config["BACKEND"])(**options)
+    backend.max_per_second = max_per_second
     if backend.channel is None:
         backend.channel = channel
     return backend

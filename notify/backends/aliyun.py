@@ -48,6 +48,9 @@ TEMPORARY_CODES = {
     "Throttling", "Throttling.User", "Throttling.Api", "ServiceUnavailable", "InternalError",
     "SignatureNonceUsed",  # a retry gets a new nonce
 }
+# The account's calls per second exceeded: wait for a turn (not isv.BUSINESS_LIMIT_CONTROL,
+# which is about one number and is an attempt like any other).
+THROTTLED_CODES = {"Throttling", "Throttling.User", "Throttling.Api"}
 SEND_STATUS_WAITING, SEND_STATUS_FAILED, SEND_STATUS_DELIVERED = 1, 2, 3
 
 
@@ -262,11 +265,12 @@ class AliyunSms(Backend):
         code = str(answer.get("Code") or "")
         if (response.status_code >= 500 or response.status_code == 429) and code not in TEMPORARY_CODES:
             raise SendFailure(code or f"http_{response.status_code}", answer.get("Message", ""),
-                              temporary=True)
+                              temporary=True, throttled=response.status_code == 429)
         if code == "OK":
             return answer
         code = code or f"http_{response.status_code}"
-        raise SendFailure(code, str(answer.get("Message") or ""), temporary=code in TEMPORARY_CODES)
+        raise SendFailure(code, str(answer.get("Message") or ""), temporary=code in TEMPORARY_CODES,
+                          throttled=code in THROTTLED_CODES)
 
     def close(self):
         self._session.close()

@@ -47,16 +47,22 @@ class Reply:
 
 class SendFailure(Exception):
     """The provider did not take the message. Temporary (down, slow, throttled): try again
-    later. Not temporary (a bad number, a rejected text): this channel will never carry it."""
+    later. Not temporary (a bad number, a rejected text): this channel will never carry it.
+    Throttled: the account's rate was exceeded (not this message's fault, nor this number's):
+    the message waits its turn, and the attempt is not counted (notify.services)."""
 
-    def __init__(self, code, message="", *, temporary):
+    def __init__(self, code, message="", *, temporary, throttled=False):
         super().__init__(f"{code}: {message}" if message else code)
         self.code = code
-        self.temporary = temporary
+        self.temporary = temporary or throttled
+        self.throttled = throttled
 
 
 class Backend:
     channel = None  # the notify.choices.Channel it serves
+    # The account's calls per second that all processes share (notify.pacing); 0: no limit.
+    # Set from the channel's OPTIONS["max_per_second"] by notify.backends.backend_for.
+    max_per_second = 0
 
     def __init__(self, **options):
         self.options = options

@@ -57,6 +57,8 @@ STATUS_NAMES = {value: name[len("SMPP_"):] for name, value in vars(C).items()
 # this SMSC (bad address, rejected text), so the next channel is tried.
 TEMPORARY_STATUSES = {C.SMPP_ESME_RTHROTTLED, C.SMPP_ESME_RMSGQFUL, C.SMPP_ESME_RSYSERR,
                       C.SMPP_ESME_RSUBMITFAIL, C.SMPP_ESME_RX_T_APPN, C.SMPP_ESME_RINVBNDSTS}
+# The account's submit rate or the SMSC's queue exceeded: wait for a turn.
+THROTTLED_STATUSES = {C.SMPP_ESME_RTHROTTLED, C.SMPP_ESME_RMSGQFUL}
 # A bind refused for these will not succeed by trying again: the county's account is wrong.
 BAD_ACCOUNT_STATUSES = {C.SMPP_ESME_RINVPASWD, C.SMPP_ESME_RINVSYSID}
 FINAL_STATES = {"DELIVRD": True, "UNDELIV": False, "EXPIRED": False, "DELETED": False,
@@ -217,7 +219,8 @@ class SmppSms(Backend):
                 self._pending.pop(pdu.sequence, None)
         if status != C.SMPP_ESME_ROK:
             raise SendFailure(status_name(status), C.DESCRIPTIONS.get(status, ""),
-                              temporary=status in TEMPORARY_STATUSES)
+                              temporary=status in TEMPORARY_STATUSES,
+                              throttled=status in THROTTLED_STATUSES)
         return message_id
 
     def _remember(self, table, key, value):

@@ -33,6 +33,7 @@ MARKDOWN_LIMIT = 4096  # bytes of UTF-8 in a markdown message
 # WeCom's documented errcodes that a retry may cure: system busy, the rate limits (per robot
 # per minute, per app per minute/hour, per user per day), and an access token that expired.
 TEMPORARY_CODES = {-1, 45009, 45033, 45047, 42001, 40014, 40001}
+THROTTLED_CODES = {45009}  # the robot's or the application's calls a minute exceeded
 TOKEN_CODES = {42001, 40014, 40001}  # the token is stale: fetch a new one and try once more
 CREDENTIAL_CODES = {"40001", "40013", "40091"}  # gettoken: a wrong secret or corp id
 
@@ -126,7 +127,7 @@ class WeComBackend(Backend):
                 raw = reply.read()
         except urllib.error.HTTPError as error:
             raise SendFailure(f"http_{error.code}", error.reason or "",
-                              temporary=error.code >= 500 or error.code == 429) from error
+                              temporary=error.code >= 500, throttled=error.code == 429) from error
         except (urllib.error.URLError, OSError) as error:  # refused, unreachable, timed out
             raise SendFailure("unreachable", str(getattr(error, "reason", error)),
                               temporary=True) from error
@@ -137,5 +138,5 @@ class WeComBackend(Backend):
             raise SendFailure("bad_answer", "WeCom did not answer JSON", temporary=True) from error
         if code != 0:
             raise SendFailure(str(code), str(answer.get("errmsg", ""))[:200],
-                              temporary=code in TEMPORARY_CODES)
+                              temporary=code in TEMPORARY_CODES, throttled=code in THROTTLED_CODES)
         return answer

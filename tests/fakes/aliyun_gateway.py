@@ -63,6 +63,7 @@ class AliyunGateway:
         self.mode = None  # None, "down", "throttled", "bad_number", "no_balance", "proxy_busy"
         self.delay = 0.0  # seconds before each answer ("slow")
         self.sent = []  # one dict per message taken
+        self.throttled = 0  # SendSms calls answered Throttling.User
         self.requests = []  # (action, params) of every request that reached an action
         self.statuses = {}  # biz_id -> (SendStatus, ErrCode, ReceiveDate)
         self._history = defaultdict(deque)  # number -> monotonic times of messages taken
@@ -188,6 +189,7 @@ class AliyunGateway:
         if refused:
             return refused
         if self.mode == "throttled":
+            self.throttled += 1
             return 400, {"Code": "Throttling.User", "Message": "Request was denied due to user flow control."}
         action = params.get("Action")
         with self._lock:
@@ -263,6 +265,7 @@ class AliyunGateway:
             while self._calls and now - self._calls[0] >= 1.0:
                 self._calls.popleft()
             if len(self._calls) >= self.qps:
+                self.throttled += 1
                 return True
             self._calls.append(now)
             return False

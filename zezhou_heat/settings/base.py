@@ -392,6 +392,19 @@ NOTIFY_RETRY_SECONDS = env.get_int("NOTIFY_RETRY_SECONDS", 10, minimum=1)
 NOTIFY_RETRY_MAX_SECONDS = env.get_int("NOTIFY_RETRY_MAX_SECONDS", 600, minimum=1)
 NOTIFY_CLAIM_SECONDS = env.get_int("NOTIFY_CLAIM_SECONDS", 120, minimum=10)
 NOTIFY_BATCH = 50  # deliveries claimed at once by one worker
+# Outcomes recorded together, in one transaction (a worker killed mid-way sends at most these
+# again when their lease ends).
+NOTIFY_RECORD_EVERY = 10
+# A delivery the gateway throttles waits NOTIFY_THROTTLE_WAIT_SECONDS for its turn without
+# the attempt counting, for NOTIFY_THROTTLE_PATIENCE_SECONDS after it was made; later, a
+# throttle counts as an attempt (and the next channel is tried in the end).
+NOTIFY_THROTTLE_WAIT_SECONDS = 1
+NOTIFY_THROTTLE_PATIENCE_SECONDS = env.get_int("NOTIFY_THROTTLE_PATIENCE_SECONDS", 600,
+                                               minimum=1)
+# Processes that send (the worker's concurrency): while Redis is down each paces itself at
+# this share of a gateway's rate (notify.pacing).
+NOTIFY_SENDING_PROCESSES = env.get_int("NOTIFY_SENDING_PROCESSES", 2, minimum=1)
+NOTIFY_PACE_KEY = "zezhou:notify:pace:{channel}"  # the Redis key of a channel's schedule
 # How often beat hands over what is queued (the safety net under the after-commit task) and
 # asks the backends for receipts and replies.
 NOTIFY_SWEEP_SECONDS = env.get_int("NOTIFY_SWEEP_SECONDS", 5, minimum=1)
@@ -424,6 +437,8 @@ if SMS_GATEWAY == "aliyun":
         "template_params": env.get_list("ALIYUN_SMS_TEMPLATE_PARAMS", ["content"]),
         "param_max_chars": env.get_int("ALIYUN_SMS_PARAM_MAX_CHARS", 0, minimum=0),
         "timeout": env.get_int("ALIYUN_SMS_TIMEOUT_SECONDS", 5, minimum=1),
+        # SendSms calls a second for the whole account (every process shares it: notify.pacing).
+        "max_per_second": env.get_int("ALIYUN_SMS_MAX_PER_SECOND", 100, minimum=1),
     }}
 elif SMS_GATEWAY == "smpp":
     NOTIFY_BACKENDS["sms"] = {"BACKEND": "notify.backends.smpp.SmppSms", "OPTIONS": {
@@ -435,6 +450,7 @@ elif SMS_GATEWAY == "smpp":
         "source_addr": env.get_str("SMPP_SOURCE_ADDR", ""),
         "timeout": env.get_int("SMPP_TIMEOUT_SECONDS", 10, minimum=1),
         "enquire_link_seconds": env.get_int("SMPP_ENQUIRE_LINK_SECONDS", 30, minimum=5),
+        "max_per_second": env.get_int("SMPP_MAX_PER_SECOND", 50, minimum=1),  # the contract's
     }}
 elif SMS_GATEWAY != "outbox":
     raise ImproperlyConfigured(f"SMS_GATEWAY={SMS_GATEWAY!r} is not valid: expected outbox, "
@@ -458,6 +474,8 @@ if env.get_str("NOTIFY_WECOM_WEBHOOK_KEY") or env.get_str("NOTIFY_WECOM_CORP_ID"
         "secret": env.get_str("NOTIFY_WECOM_SECRET", ""),
         "agent_id": env.get_int("NOTIFY_WECOM_AGENT_ID", None, minimum=1),
         "timeout": env.get_int("NOTIFY_WECOM_TIMEOUT", 10, minimum=1),
+        # A group robot takes 20 messages a minute.
+        "max_per_second": env.get_int("NOTIFY_WECOM_MAX_PER_MINUTE", 20, minimum=1) / 60,
     }}
 # E-mail (notify.backends.email): the county's SMTP server, with a connection of its own.
 if env.get_str("NOTIFY_EMAIL_HOST"):

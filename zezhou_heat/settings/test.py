@@ -26,3 +26,4 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
 LIVE_CHANNEL_PREFIX = env.get_str("LIVE_CHANNEL_PREFIX") or "zezhou-test-{}-{}".format(
     os.environ.get("PYTEST_XDIST_WORKER", "main"), os.getpid())
 CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = LIVE_CHANNEL_PREFIX  # noqa: F405
+NOTIFY_PACE_KEY = LIVE_CHANNEL_PREFIX + ":pace:{channel}"
