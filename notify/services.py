@@ -175,19 +175,18 @@ def _hand_over_after_commit():
 def hand_over_due(now=None):
     """Hand every delivery that is queued and due to its backend, each exactly once whatever
     the number of workers doing the same, the most urgent first (Delivery.priority), each
-    channel at the pace its account allows (notify.pacing). Outcomes are recorded
-    NOTIFY_RECORD_EVERY at a time, in one transaction. Returns how many were handed over
-    (taken or not)."""
+    channel at the pace its account allows (notify.pacing). Deliveries are claimed, and
+    their outcomes recorded, NOTIFY_BATCH at a time: small batches keep every worker on the
+    urgent messages until they are all out. Returns how many were handed over (taken or
+    not)."""
     handed = 0
     while claimed := _claim(now or timezone.now()):  # a fallback made meanwhile is due too
         attempts = dict(claimed)
-        pks = list(attempts)
-        for start in range(0, len(pks), settings.NOTIFY_RECORD_EVERY):
-            chunk = pks[start:start + settings.NOTIFY_RECORD_EVERY]
-            try:
-                outcomes_recorded([_sent(delivery) for delivery in _loaded(chunk)], attempts)
-            except Exception:  # one chunk never stops the others; its lease brings it back
-                logger.exception("Deliveries %s could not be handed over", chunk)
+        try:
+            outcomes_recorded([_sent(delivery) for delivery in _loaded(list(attempts))],
+                              attempts)
+        except Exception:  # one batch never stops the others; its lease brings it back
+            logger.exception("Deliveries %s could not be handed over", list(attempts))
         handed += len(claimed)
     return handed
 

@@ -391,10 +391,9 @@ NOTIFY_MAX_ATTEMPTS = env.get_int("NOTIFY_MAX_ATTEMPTS", 5, minimum=1)
 NOTIFY_RETRY_SECONDS = env.get_int("NOTIFY_RETRY_SECONDS", 10, minimum=1)
 NOTIFY_RETRY_MAX_SECONDS = env.get_int("NOTIFY_RETRY_MAX_SECONDS", 600, minimum=1)
 NOTIFY_CLAIM_SECONDS = env.get_int("NOTIFY_CLAIM_SECONDS", 120, minimum=10)
-NOTIFY_BATCH = 50  # deliveries claimed at once by one worker
-# Outcomes recorded together, in one transaction (a worker killed mid-way sends at most these
-# again when their lease ends).
-NOTIFY_RECORD_EVERY = 10
+# Deliveries claimed at once by one worker, and their outcomes recorded together in one
+# transaction (a worker killed mid-way sends at most these again when their lease ends).
+NOTIFY_BATCH = 10
 # A delivery the gateway throttles waits NOTIFY_THROTTLE_WAIT_SECONDS for its turn without
 # the attempt counting, for NOTIFY_THROTTLE_PATIENCE_SECONDS after it was made; later, a
 # throttle counts as an attempt (and the next channel is tried in the end).
