@@ -18,7 +18,7 @@ from directory.models import Person, Unit
 from directory.services import SYSTEM, leader_in_charge_set
 from incidents.clocks import meet, sweep_deadlines
 from incidents.models import Deadline
-from notify import escalation, services, texts
+from notify import escalation, services, tasks, texts
 from notify.backends import backend_for
 from notify.choices import MessageKind
 from notify.models import Delivery, Escalation, Message, OutboxMessage
@@ -442,3 +442,15 @@ def test_two_digest_runners_at_once_make_one_message(office):
     assert [m.pk for m in made] == [message.pk]
     assert "3个单位" in message.text
     assert Event.objects.filter(kind="notice.escalated", new__step=2).count() == 3
+
+
+@pytest.mark.django_db
+def test_beats_sweep_makes_the_digest_and_hands_it_over(office):
+    response = level_one(office)
+    only_silent(response, "zjj", "fgj")
+    sweep_deadlines(later(16))
+    Escalation.objects.filter(step=2).update(created_at=timezone.now() - timedelta(
+        seconds=escalation.DIGEST_QUIET_SECONDS + 1))
+    tasks.sweep()
+    [message] = director_messages()
+    assert OutboxMessage.objects.filter(text=message.text).count() == 1
