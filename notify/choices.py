@@ -63,8 +63,12 @@ class EscalationStep(models.IntegerChoices):
     OFFICE_DIRECTOR = 2, _("To the office director")
 
 
-# Why an escalation step went to nobody.
+# Why an escalation step went to nobody: the unit has no leader in charge; or, for a step to
+# the office director settled before its digest, the notice was acknowledged meanwhile, or its
+# response ended or was handed over.
 NO_LEADER_IN_CHARGE = "no_leader_in_charge"
+ACKNOWLEDGED_MEANWHILE = "acknowledged_meanwhile"
+RESPONSE_OVER = "response_ended_or_handed_over"
 
 
 # Failure codes the services themselves write (a provider's codes are stored as it sends them).

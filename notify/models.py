@@ -242,13 +242,15 @@ class AckLinkMiss(models.Model):
 class Escalation(models.Model):
     """One step of the ladder of a notice left unacknowledged: to whom it went (or why it
     went to nobody), and the clock of the next step, if there is one. One row per notice
-    and step, written in the transaction that marked the previous clock overdue."""
+    and step, written in the transaction that marked the previous clock overdue. A step to
+    the office director is pending until the digest of its incident's burst (one message
+    for all the units silent on one response: notify.escalation) links it to its message."""
 
     notice = models.ForeignKey(Notice, verbose_name=_("notice"), on_delete=models.PROTECT,
                                related_name="escalations")
     step = models.PositiveSmallIntegerField(_("step"), choices=EscalationStep.choices)
-    message = models.OneToOneField(Message, verbose_name=_("message"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="escalation")
+    message = models.ForeignKey(Message, verbose_name=_("message"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="escalations")
     recipients = models.JSONField(_("sent to"), default=list, blank=True)
     skipped = models.CharField(_("skipped because"), max_length=32, blank=True)
     # The clock whose falling overdue takes the notice to the next step.
@@ -262,6 +264,9 @@ class Escalation(models.Model):
         verbose_name_plural = _("escalation steps")
         constraints = [models.UniqueConstraint(fields=["notice", "step"],
                                                name="one_escalation_per_notice_step")]
+        # The steps awaiting their digest, read by every beat sweep.
+        indexes = [models.Index(fields=["created_at"], name="escalation_pending", condition=Q(
+            step=EscalationStep.OFFICE_DIRECTOR, message__isnull=True, skipped=""))]
 
     def __str__(self):
         return f"{self.notice} {self.get_step_display()}"

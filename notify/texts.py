@@ -5,8 +5,10 @@ gateway adds the signature (【泽州供热应急】); the texts leave it out.""
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from notify.choices import MessageKind
+from notify.sms_text import segments
 
 
 def incident_name(incident):
@@ -127,6 +129,39 @@ def escalation(notice, minutes, previous=None):
         text = _("%(incident)s: %(unit)s has not acknowledged the %(level)s notice for "
                  "%(minutes)s min; already sent to %(previous)s. Please follow up.")
     return _drill(text % values, incident.is_drill)
+
+
+def escalation_digest(response, units, minutes, with_leader):
+    """Several units of one response silent on their notice for over `minutes`, to the office
+    director in one message. `units`: their short names in the county's order, as many named
+    as one SMS segment holds (at least one), the rest counted; `with_leader`: how many of them
+    have a leader in charge (told at the step before)."""
+    if with_leader == len(units):
+        note = _("leaders in charge told")
+    elif not with_leader:
+        note = _("no leader in charge")
+    else:
+        note = _("leaders in charge told, some units have none")
+    for shown in range(len(units), 0, -1):
+        text = _digest_text(response, units, shown, minutes, note)
+        if segments(text) == 1:
+            break
+    return text
+
+
+def _digest_text(response, units, shown, minutes, note):
+    names = "、".join(units[:shown])
+    if shown < len(units):
+        names = _("%(units)s and others") % {"units": names}
+    incident = response.incident
+    text = ngettext(
+        "%(incident)s %(level)s: %(units)s (%(count)s unit) has not acknowledged the activation "
+        "notice for over %(minutes)s min (%(note)s).",
+        "%(incident)s %(level)s: %(units)s (%(count)s units) have not acknowledged the activation "
+        "notice for over %(minutes)s min (%(note)s).", len(units)) % {
+        "incident": incident_name(incident), "level": response.get_level_display(),
+        "units": names, "count": len(units), "minutes": minutes, "note": note}
+    return _drill(text, incident.is_drill)
 
 
 def subject(kind, incident=None):
