@@ -24,7 +24,8 @@ limits, all ready at one instant.
 
 Exit status 0 when, in every run, nothing is lost, nothing is duplicated, nothing moved to
 another channel and nothing is left queued. It also prints how many SendSms calls the gateway
-throttled and how many warning SMS it took before the activation's last. Not a test (pytest only collects tests/). Needs PostgreSQL and Redis:
+throttled and how many warning SMS it took before the activation's last. Not a test (pytest
+only collects tests/). Needs PostgreSQL and Redis:
 
     .venv/bin/python bench/deliveries.py [--runs 3] [--recipients 1000] [--qps 100] [--pace N]
                                          [--concurrency 2] [--timeout 120]
