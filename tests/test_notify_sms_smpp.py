@@ -145,12 +145,14 @@ def test_replies_from_phones(smsc, backend):
     assert (reply.address, reply.text) == (NUMBER, "收到 A7K2")
 
 
-@pytest.mark.parametrize(("status", "code"), [(smsc_codes.ESME_RTHROTTLED, "ESME_RTHROTTLED"),
-                                              (smsc_codes.ESME_RSYSERR, "ESME_RSYSERR")])
-def test_throttled_or_system_error_is_temporary(smsc, backend, status, code):
+@pytest.mark.parametrize(("status", "code", "throttled"), [
+    (smsc_codes.ESME_RTHROTTLED, "ESME_RTHROTTLED", True),
+    (smsc_codes.ESME_RSYSERR, "ESME_RSYSERR", False)])
+def test_throttled_or_system_error_is_temporary(smsc, backend, status, code, throttled):
     smsc.errors = [status]
     failure = failure_of(backend, outgoing())
     assert failure.code == code and failure.temporary
+    assert failure.throttled is throttled  # a turn to wait for, not an attempt
     backend.send(outgoing())  # the session survives a refusal
     assert len(smsc.binds) == 1
 

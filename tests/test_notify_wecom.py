@@ -62,7 +62,7 @@ def test_more_than_twenty_a_minute_is_throttled_and_temporary(wecom):
     for n in range(20):
         backend.send(robot_message(key=f"m{n}"))
     throttled = failure(backend, robot_message(key="m20"))
-    assert (throttled.code, throttled.temporary) == ("45009", True)
+    assert (throttled.code, throttled.temporary, throttled.throttled) == ("45009", True, True)
     assert len(wecom.messages) == 20
 
 
