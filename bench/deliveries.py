@@ -2,7 +2,7 @@
 
 Per run it recreates the database, loads the plan and seeds the directory: every member unit
 (22 in the plan) gets a liaison, a leader in charge (a person in the unit, no position: the
-escalation's next person) and a mobile duty phone; the townships get officers until the
+escalation's next person, copied on the activation by an added rule) and a mobile duty phone; the townships get officers until the
 recipient rules for a 重大 warning select --recipients people (member units' liaisons,
 townships' officers, the office on call, the commander and deputies). It starts a local
 Aliyun SMS gateway (tests/fakes/aliyun_gateway.py: a real HTTP server on loopback that checks
@@ -169,9 +169,10 @@ def seed(recipients):
     members = list(Unit.objects.filter(kind=UnitKind.MEMBER, merged_into__isnull=True))
     for unit in members:
         person(numbers, f"{unit.name}联络员", unit, P.UNIT_LIAISON, unit)
-        person(numbers, f"{unit.name}分管领导", unit)
+        unit.leader_in_charge = person(numbers, f"{unit.name}分管领导", unit)
         unit.duty_phone = numbers()
-        unit.save(update_fields=["duty_phone"])
+        unit.save(update_fields=["duty_phone", "leader_in_charge"])
+    copy_leaders_on_activation()
     townships = list(Unit.objects.filter(kind=UnitKind.TOWNSHIP, merged_into__isnull=True))
     officers = max(0, recipients - len(members) - len(office))
     people = Person.objects.bulk_create([
@@ -181,6 +182,17 @@ def seed(recipients):
     PositionHolding.objects.bulk_create([PositionHolding(person=p, position=position, unit=p.unit)
                                  for p in people])
     return office, members, townships
+
+
+def copy_leaders_on_activation():
+    """The issue's load: each unit's activation notice to its liaison, duty phone and leader
+    in charge. The plan's default rules leave the leader to the escalation; a county that
+    wants its leaders told at once adds this rule (data, in the admin)."""
+    from notify.choices import Audience, MessageKind
+    from notify.models import RecipientRule
+
+    RecipientRule.objects.create(kind=MessageKind.ACTIVATION, audience=Audience.LEADER_IN_CHARGE,
+                                 channels=["sms"], order=99)
 
 
 def incident_and_warning(office, townships):
@@ -363,7 +375,8 @@ def report(args, run, result, floor_ms, members):
              f"{args.pace}/s",
              f"hand-over:   1 Celery worker (prefork, concurrency {args.concurrency}) + beat "
              f"(notify sweep every 5 s); worker ready {run['startup']:.1f} s after start",
-             f"seeded:      {members} member units (liaison, leader, mobile duty phone each), "
+             f"seeded:      {members} member units (liaison, leader, mobile duty phone each, "
+             f"all three told of the activation), "
              f"{run['people']} people in the directory",
              f"cpu:         {run['cpu']:.1f} s user+system in the worker and beat (startup "
              f"included); {run['elapsed']:.1f} s in all"]
