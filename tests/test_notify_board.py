@@ -278,6 +278,36 @@ def test_the_unit_dashboard_counts_its_own_notice(client, activation):
     assert "已送达 1/1 · 已确认 0/1" in item
 
 
+def wall_row(client, incident):
+    wall = client.get("/command/wall/?panels=1").content.decode()
+    row = wall[wall.index(f'data-incident="{incident.pk}"'):]
+    return row[:row.index("</li>")]
+
+
+@pytest.mark.django_db
+def test_the_wall_row_counts_the_notices_as_their_deliveries_change(client, people, make_user,
+                                                                     settings):
+    """The wall reads the county's board kept from one event to the next: each receipt and
+    acknowledgement brings its incident's row up to date."""
+    settings.LIVE_PANELS_SHARED = True
+    duty, commander = make_user(P.DUTY_OFFICER), make_user(P.COMMANDER)
+    incident = report_incident(duty)
+    response = response_services.response_started_directly(
+        actor=commander, incident=incident, level="I", reason="万户停暖")
+    client.force_login(duty)
+    assert "已送达 0/3 · 已确认 0/3" in wall_row(client, incident)
+    services.hand_over_due()
+    services.receipts_polled()
+    assert "已送达 2/3 · 已确认 0/3" in wall_row(client, incident)
+    response_services.notice_acknowledged(actor=people["housing"].user,
+                                          notice=response.notices.get(unit__code="zjj"))
+    row = wall_row(client, incident)
+    assert "已送达 2/3 · 已确认 1/3" in row
+    assert 'data-recipients="3" data-delivered="2" data-acknowledged="1"' in row
+    client.cookies["django_language"] = "en"
+    assert "Delivered 2/3 · acknowledged 1/3" in wall_row(client, incident)
+
+
 def incidents_with_deliveries(duty, commander, count):
     """`count` incidents, each with a Level Ⅱ response whose notices were handed over."""
     for n in range(count):
