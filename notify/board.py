@@ -2,7 +2,9 @@
 message, who was sent what, through which channel, when, and what became of it, filtered as
 the office asks (failed, undelivered after N minutes, unacknowledged; by incident, warning,
 unit, channel). Read as rows (`values()`), the same rows for the page and the workbook;
-addresses shown whole only to whoever may see every mobile number."""
+addresses shown whole only to whoever may see every mobile number. A notice's escalation step
+that went to nobody has no delivery: it is told beside the notice's messages, so the office
+knows what to fill in the directory."""
 
 from datetime import timedelta
 
@@ -16,8 +18,8 @@ from django.utils.translation import gettext_lazy
 
 from directory.models import Unit
 from directory.tabular import Column, workbook
-from notify.choices import Channel, DeliveryStatus, MessageKind
-from notify.models import Delivery
+from notify.choices import NO_LEADER_IN_CHARGE, Channel, DeliveryStatus, EscalationStep, MessageKind
+from notify.models import Delivery, Escalation
 from notify.reasons import in_words
 from notify.sms_text import masked
 from zezhou_heat.permissions import VIEW_ALL_MOBILES
@@ -29,7 +31,7 @@ FIELDS = [
     "delivered_at", "acknowledged_at", "error_code", "fallback_of__channel",
     "unit__short_name", "unit__name", "message_id", "message__kind", "message__text",
     "message__created_at", "message__incident_id", "message__warning_id",
-    "message__notice__unit__short_name", "message__notice__unit__name",
+    "message__notice_id", "message__notice__unit__short_name", "message__notice__unit__name",
 ]
 COLUMNS = [
     Column("time", gettext_lazy("Time"), 16),
@@ -46,6 +48,7 @@ COLUMNS = [
     Column("attempts", gettext_lazy("Attempts"), 8),
     Column("error", gettext_lazy("Last error"), 28),
     Column("fallback", gettext_lazy("Fallback"), 16),
+    Column("skipped", gettext_lazy("Escalation steps skipped"), 36),
     Column("text", gettext_lazy("Text"), 60),
 ]
 
@@ -115,10 +118,12 @@ class Board:
         self.statuses = dict(DeliveryStatus.choices)
 
     def rows(self, queryset):
-        for delivery in queryset.values(*FIELDS):
-            yield self.row(delivery)
+        deliveries = list(queryset.values(*FIELDS))
+        skipped = skipped_steps({d["message__notice_id"] for d in deliveries} - {None})
+        for delivery in deliveries:
+            yield self.row(delivery, skipped.get(delivery["message__notice_id"], []))
 
-    def row(self, d):
+    def row(self, d, skipped):
         unit = d["unit__short_name"] or d["unit__name"] or ""
         fallback = d["fallback_of__channel"]
         return {
@@ -142,6 +147,8 @@ class Board:
             "fallback": _("after %(channel)s failed") % {
                 "channel": self.channels.get(fallback, fallback)} if fallback else "",
             "text": d["message__text"],
+            "skipped_steps": skipped,
+            "skipped": "; ".join(f'{step["text"]} ({step["time"]})' for step in skipped),
         }
 
     def concerns(self, d):
@@ -154,6 +161,25 @@ class Board:
         if notice_unit:
             parts.append(_("notice to %(unit)s") % {"unit": notice_unit})
         return " · ".join(parts)
+
+
+STEP_NAMES = {EscalationStep.LEADER_IN_CHARGE: gettext_lazy("Step 1 (leader in charge)"),
+              EscalationStep.OFFICE_DIRECTOR: gettext_lazy("Step 2 (office director)")}
+SKIPPED_BECAUSE = {NO_LEADER_IN_CHARGE: gettext_lazy("no leader in charge set, skipped")}
+
+
+def skipped_steps(notice_ids):
+    """{notice id: [{"step", "text", "time"}]}: the escalation steps of these notices that
+    went to nobody, and why, in one query."""
+    steps = {}
+    for notice_id, step, why, at in Escalation.objects.filter(
+            notice__in=notice_ids).exclude(skipped="").order_by("notice_id", "step").values_list(
+            "notice_id", "step", "skipped", "created_at"):
+        text = _("%(step)s: %(why)s") % {"step": STEP_NAMES.get(step, step),
+                                         "why": SKIPPED_BECAUSE.get(why, why)}
+        steps.setdefault(notice_id, []).append({"step": step, "text": text,
+                                                "time": _moment(at)})
+    return steps
 
 
 def to_xlsx(viewer, queryset):

@@ -1,7 +1,8 @@
 """The delivery board (/notify/deliveries/): real deliveries made through notify's services on
 the outbox backend (a failure that falls back to WeCom, a temporary failure still retrying,
 deliveries receipted and acknowledged), its filters, its Excel export, who may read it, and
-the command room's and the unit dashboard's "已送达 n/m · 已确认 k/m"."""
+the escalation steps that went to nobody, the command room's, the wall's and the unit
+dashboard's "已送达 n/m · 已确认 k/m"."""
 
 import io
 from datetime import timedelta
@@ -14,11 +15,13 @@ from openpyxl import load_workbook
 
 from directory.choices import PositionCode
 from directory.models import Person, Unit
+from directory.services import SYSTEM, leader_in_charge_set
 from early_warnings import services as warning_services
+from incidents.clocks import sweep_deadlines
 from notify import services
 from notify.backends import backend_for
-from notify.choices import Channel
-from notify.models import ChannelAddress, Delivery
+from notify.choices import NO_LEADER_IN_CHARGE, Channel
+from notify.models import ChannelAddress, Delivery, Message
 from notify.reasons import reason
 from response import services as response_services
 from tests.incident_helpers import report_incident
@@ -254,6 +257,59 @@ def test_provider_codes_read_as_a_short_reason(code, words):
         assert reason(code) == words
 
 
+# --- escalation steps that went to nobody ----------------------------------------------------
+
+
+@pytest.fixture
+def escalated(activation, make_user):
+    """The two notices left unacknowledged fall overdue: the transport bureau's goes to its
+    leader in charge, the housing bureau (no leader in charge) skips that step."""
+    make_user(P.OFFICE_DIRECTOR)
+    leader = Person.objects.create(name="交通分管领导", unit=Unit.objects.get(code="jtj"),
+                                   mobile="13900008888")
+    leader_in_charge_set(actor=SYSTEM, unit=Unit.objects.get(code="jtj"), person=leader)
+    sweep_deadlines(timezone.now() + timedelta(minutes=16))
+    notices = activation["response"].notices
+    skipped, stepped = notices.get(unit__code="zjj"), notices.get(unit__code="jtj")
+    assert skipped.escalations.get(step=1).skipped == NO_LEADER_IN_CHARGE
+    assert stepped.escalations.get(step=1).skipped == ""
+    return {**activation, "skipped": skipped, "stepped": stepped}
+
+
+def heading(html, notice):
+    message = Message.objects.get(notice=notice, kind="activation")
+    head = html[html.index(f'data-message="{message.pk}"'):]
+    return head[:head.index("</tr>")]
+
+
+SKIPPED_ZH = "第一步（分管领导）：未设分管领导，已跳过"
+
+
+@pytest.mark.django_db
+def test_the_board_tells_a_notice_s_escalation_step_that_went_to_nobody(client, escalated):
+    client.force_login(escalated["duty"])
+    incident = escalated["incident"].pk
+    for query in ("", f"?incident={incident}&kind=activation", "?show=unacknowledged"):
+        html = client.get(f"{BOARD}{query}").content.decode()
+        assert SKIPPED_ZH in heading(html, escalated["skipped"]), query
+        assert "已跳过" not in heading(html, escalated["stepped"]), query
+    client.cookies["django_language"] = "en"
+    html = client.get(BOARD).content.decode()
+    assert ("Step 1 (leader in charge): no leader in charge set, skipped"
+            in heading(html, escalated["skipped"]))
+
+
+@pytest.mark.django_db
+def test_the_export_tells_the_skipped_step_on_each_row_of_the_notice(client, escalated):
+    client.force_login(escalated["duty"])
+    answer = client.get(f"{EXPORT}?kind=activation")
+    rows = list(load_workbook(io.BytesIO(answer.content)).active.iter_rows(values_only=True))
+    column = rows[0].index("跳过的升级步骤")
+    skipped = {row[3]: row[column] or "" for row in rows[1:]}
+    assert skipped[escalated["housing"].name].startswith(SKIPPED_ZH)
+    assert skipped[escalated["transport"].name] == ""
+
+
 # --- the command room and the unit dashboard ------------------------------------------------
 
 
@@ -276,6 +332,36 @@ def test_the_unit_dashboard_counts_its_own_notice(client, activation):
     notice = activation["response"].notices.get(unit__code="zjj")
     item = html[html.index(f'data-notice="{notice.pk}"'):][:1500]
     assert "已送达 1/1 · 已确认 0/1" in item
+
+
+def wall_row(client, incident):
+    wall = client.get("/command/wall/?panels=1").content.decode()
+    row = wall[wall.index(f'data-incident="{incident.pk}"'):]
+    return row[:row.index("</li>")]
+
+
+@pytest.mark.django_db
+def test_the_wall_row_counts_the_notices_as_their_deliveries_change(client, people, make_user,
+                                                                     settings):
+    """The wall reads the county's board kept from one event to the next: each receipt and
+    acknowledgement brings its incident's row up to date."""
+    settings.LIVE_PANELS_SHARED = True
+    duty, commander = make_user(P.DUTY_OFFICER), make_user(P.COMMANDER)
+    incident = report_incident(duty)
+    response = response_services.response_started_directly(
+        actor=commander, incident=incident, level="I", reason="万户停暖")
+    client.force_login(duty)
+    assert "已送达 0/3 · 已确认 0/3" in wall_row(client, incident)
+    services.hand_over_due()
+    services.receipts_polled()
+    assert "已送达 2/3 · 已确认 0/3" in wall_row(client, incident)
+    response_services.notice_acknowledged(actor=people["housing"].user,
+                                          notice=response.notices.get(unit__code="zjj"))
+    row = wall_row(client, incident)
+    assert "已送达 2/3 · 已确认 1/3" in row
+    assert 'data-recipients="3" data-delivered="2" data-acknowledged="1"' in row
+    client.cookies["django_language"] = "en"
+    assert "Delivered 2/3 · acknowledged 1/3" in wall_row(client, incident)
 
 
 def incidents_with_deliveries(duty, commander, count):

@@ -19,6 +19,9 @@ from directory.choices import PositionCode
 from directory.models import Unit
 from incidents.clocks import sweep_deadlines
 from incidents.models import Deadline
+from notify import services as notify_services
+from notify.backends import backend_for
+from notify.models import Delivery
 from response import services as response_services
 from response.choices import RUNNING_STATES
 from response.models import Notice, Response
@@ -30,7 +33,7 @@ from zezhou_heat import figures
 WALL = {"width": 1920, "height": 1080}
 # Levels of the responses started on the bad day's incidents, most urgent first; the rest
 # of the incidents have none.
-LEVELS = ["I", "II", "II", "III", "III", "III"]
+LEVELS = ["I", "II", "II", "III", "III", "III", "III"]
 
 
 def bad_day(duty, commander, count, start=0):
@@ -51,6 +54,18 @@ def bad_day(duty, commander, count, start=0):
     return incidents
 
 
+def liaisons_everywhere(make_user):
+    """A liaison in every member unit: each notice of the bad day goes to someone, so the
+    wall's rows count deliveries."""
+    for code in Unit.objects.filter(kind="member").values_list("code", flat=True):
+        make_user(PositionCode.UNIT_LIAISON, unit_code=code)
+
+
+def activation_recipients(incident):
+    return Delivery.objects.filter(message__incident=incident, message__kind="activation",
+                                   fallback_of__isnull=True).count()
+
+
 def panel_queries(client, url):
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
@@ -62,6 +77,7 @@ def test_the_board_reads_with_the_same_queries_at_10_and_30_incidents(client, ma
     settings.LIVE_PANELS_SHARED = False  # each request reads the board whole
     duty, commander = make_user(PositionCode.DUTY_OFFICER), make_user(PositionCode.COMMANDER)
     liaison = make_user(PositionCode.UNIT_LIAISON, unit_code="gaj")
+    liaisons_everywhere(make_user)  # the rows count their notices' deliveries too
     pages = {duty: ["/command/?panels=1", "/command/wall/?panels=1"],
              liaison: ["/command/unit/?panels=1"]}
     bad_day(duty, commander, 10)
@@ -74,6 +90,9 @@ def test_the_board_reads_with_the_same_queries_at_10_and_30_incidents(client, ma
         client.force_login(user)
         for url in urls:
             assert panel_queries(client, url) == before[url], url
+    client.force_login(duty)
+    wall = client.get("/command/wall/?panels=1").content.decode()
+    assert wall.count('data-kind="deliveries"') == 7  # every row shown has its counts
 
 
 def test_the_wall_counts_what_it_shows_and_folds_the_least_urgent(client, make_user):
@@ -178,12 +197,18 @@ def check_wall_layout(page, incident_count):
         Number(document.querySelector('[data-folded]')?.dataset.folded || 0)]""")
     for box in rows:
         assert box["top"] >= 0 and box["bottom"] <= WALL["height"], box
+    # A row's lines cut what overflows: the clocks and the deliveries must show whole.
+    clipped = page.evaluate("""() => [...document.querySelectorAll('.wall-secondary, .wall-notices')]
+        .filter(line => line.scrollWidth > line.clientWidth).map(line =>
+            [line.scrollWidth - line.clientWidth, line.textContent.replace(/\\s+/g, " ")])""")
+    assert clipped == [], clipped
     assert len(rows) + folded == incident_count
     texts = page.locator(".wall-body").evaluate(TEXT)
     assert [t for t in texts if t["size"] < 20] == []
     assert [t for t in texts if t["contrast"] < 4.5] == []
-    for primary in page.locator(".wall-primary").all():
-        assert float(primary.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 28
+    sizes = page.evaluate("""() => [...document.querySelectorAll('.wall-primary')].map(
+        e => parseFloat(getComputedStyle(e).fontSize))""")
+    assert sizes and min(sizes) >= 28, sizes
 
 
 def writing(service, *args, **kwargs):
@@ -204,7 +229,14 @@ def writing(service, *args, **kwargs):
 def test_the_wall_holds_twenty_incidents_and_22_overdue_units(browser, redis_url, settings,
                                                              make_user):
     duty, commander = make_user(PositionCode.DUTY_OFFICER), make_user(PositionCode.COMMANDER)
-    bad_day(duty, commander, 20)
+    liaisons_everywhere(make_user)
+    first = bad_day(duty, commander, 20)[0]
+    recipients = activation_recipients(first)
+    assert recipients >= 22
+    box = {"BACKEND": "notify.backends.outbox.OutboxBackend",
+           "OPTIONS": {"receipt_delay_seconds": 0}}
+    settings.NOTIFY_BACKENDS = {"sms": box, "wecom": box, "email": box}
+    backend_for.cache_clear()
     use_channel_layer(settings, redis_url)
     with asgi_server(redis_url) as server:
         context, page = logged_in(browser, server, duty)
@@ -220,6 +252,13 @@ def test_the_wall_holds_twenty_incidents_and_22_overdue_units(browser, redis_url
                 expect(page.locator(f"[data-total='{key}'] .total-value")).to_have_text(str(value))
             expect(page.locator(".wall-row .overdue-units").first).to_contain_text(
                 "22个单位超时未确认")
+            counts = page.locator(f".wall-row[data-incident='{first.pk}'] .delivery-counts")
+            expect(counts).to_have_text(f"已送达 0/{recipients} · 已确认 0/{recipients}")
+            writing(notify_services.hand_over_due)
+            writing(notify_services.receipts_polled)
+            expect(counts).to_have_text(f"已送达 {recipients}/{recipients} · 已确认 0/{recipients}",
+                                        timeout=3000)
+            check_wall_layout(page, 20)
             page.screenshot(path="var/wall-zh.png")
 
             incident = writing(report_incident, duty, households_affected=5000)
@@ -237,6 +276,8 @@ def test_the_wall_holds_twenty_incidents_and_22_overdue_units(browser, redis_url
             page.reload()
             expect(page.locator(".wall-row .overdue-units").first).to_contain_text(
                 "22 units overdue to acknowledge")
+            expect(counts).to_have_text(
+                f"Delivered {recipients}/{recipients} · acknowledged 0/{recipients}")
             check_wall_layout(page, 21)
             page.screenshot(path="var/wall-en.png")
         finally:

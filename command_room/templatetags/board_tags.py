@@ -146,6 +146,13 @@ def notice_items(notices, back, csrf_token, acknowledge):
     return mark_safe("".join(items))
 
 
+@register.simple_tag
+def board_deliveries(counts):
+    """An incident's or a notice's activation notices as delivered and acknowledged (the
+    wall's row: the same words as the command room's)."""
+    return mark_safe(_deliveries(counts, _labels(get_language())))
+
+
 def _deliveries(counts, labels):
     """"已送达 n/m · 已确认 k/m": of the notices' m recipients, n reached and k acknowledged."""
     return (f'<span class="delivery-counts" data-recipients="{counts["recipients"]}" '
