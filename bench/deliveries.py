@@ -2,9 +2,10 @@
 
 Per run it recreates the database, loads the plan and seeds the directory: every member unit
 (22 in the plan) gets a liaison, a leader in charge (a person in the unit, no position: the
-escalation's next person, copied on the activation by an added rule) and a mobile duty phone; the townships get officers until the
-recipient rules for a 重大 warning select --recipients people (member units' liaisons,
-townships' officers, the office on call, the commander and deputies). It starts a local
+escalation's next person, copied on the activation by an added rule) and a mobile duty phone;
+the townships get officers until the recipient rules for a 重大 warning select --recipients
+people (member units' liaisons, townships' officers, the office on call, the commander and
+deputies). It starts a local
 Aliyun SMS gateway (tests/fakes/aliyun_gateway.py: a real HTTP server on loopback that checks
 every request's signature) limited as Aliyun documents (see README), and the hand-over as
 production runs it: one Celery worker (prefork, --concurrency as the Procfile's 2) consuming
