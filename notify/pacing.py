@@ -25,7 +25,8 @@ logger = logging.getLogger(__name__)
 LOCAL_PAUSE = 5.0  # seconds without asking Redis after it failed
 
 # KEYS[1]: the channel's next free moment (µs, Redis clock). ARGV[1]: the interval (µs);
-# ARGV[2]: a hold (µs) to push the next free moment to at least now + hold. Returns the wait.
+# ARGV[2]: a hold (µs) to push the next free moment to at least now + hold; ARGV[3]: the
+# longest wait (µs) worth reserving. Returns the wait, negative when it was not reserved.
 RESERVE = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
@@ -37,6 +38,9 @@ if hold > 0 then
   return 0
 end
 local slot = math.max(free, now)
+if slot - now > tonumber(ARGV[3]) then
+  return now - slot
+end
 local after = slot + tonumber(ARGV[1])
 redis.call('SET', KEYS[1], string.format('%d', after), 'PX', math.ceil((after - now) / 1000) + 1000)
 return slot - now
@@ -63,12 +67,25 @@ def reset():
     _local_next.clear()
 
 
+class TurnFarOff(Exception):
+    """The channel's next turn is further off than a worker should sleep (a WeCom robot's
+    20 a minute behind a burst): the message is put back until then, not waited for, so the
+    worker goes on with other channels' urgent messages."""
+
+    def __init__(self, seconds):
+        super().__init__(f"the next turn is {seconds:.1f} s off")
+        self.seconds = seconds
+
+
 def wait_turn(channel, per_second):
     """Sleep until this process's turn to call the channel's gateway; at once when the
-    channel has no limit (per_second 0). Returns the seconds waited."""
+    channel has no limit (per_second 0); TurnFarOff, with nothing reserved, when the turn is
+    more than NOTIFY_PACE_MAX_WAIT_SECONDS off. Returns the seconds waited."""
     if not per_second:
         return 0.0
-    wait = _reserved(channel, 1.0 / per_second)
+    wait = _reserved(channel, 1.0 / per_second, settings.NOTIFY_PACE_MAX_WAIT_SECONDS)
+    if wait < 0:
+        raise TurnFarOff(-wait)
     if wait > 0:
         time.sleep(wait)
     return wait
@@ -78,7 +95,7 @@ def held(channel, seconds):
     """The gateway said "too fast": no sender calls it for `seconds`."""
     if _shared_available():
         try:
-            _script()(keys=[_key(channel)], args=[0, int(seconds * 1e6)])
+            _script()(keys=[_key(channel)], args=[0, int(seconds * 1e6), 0])
             return
         except redis.RedisError:
             _shared_failed()
@@ -86,20 +103,23 @@ def held(channel, seconds):
         _local_next[channel] = max(_local_next.get(channel, 0.0), time.monotonic() + seconds)
 
 
-def _reserved(channel, interval):
+def _reserved(channel, interval, longest):
     if _shared_available():
         try:
-            micros = _script()(keys=[_key(channel)], args=[int(interval * 1e6), 0])
+            micros = _script()(keys=[_key(channel)],
+                               args=[int(interval * 1e6), 0, int(longest * 1e6)])
             return int(micros) / 1e6
         except redis.RedisError:
             _shared_failed()
-    return _reserved_locally(channel, interval * settings.NOTIFY_SENDING_PROCESSES)
+    return _reserved_locally(channel, interval * settings.NOTIFY_SENDING_PROCESSES, longest)
 
 
-def _reserved_locally(channel, interval):
+def _reserved_locally(channel, interval, longest):
     with _lock:
         now = time.monotonic()
         slot = max(_local_next.get(channel, 0.0), now)
+        if slot - now > longest:
+            return now - slot
         _local_next[channel] = slot + interval
         return slot - now
 

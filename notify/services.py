@@ -220,6 +220,8 @@ def _sent(delivery):
                             text=outgoing_text(delivery), subject=delivery.message.subject)
         pacing.wait_turn(delivery.channel, backend.max_per_second)
         handed = backend.send(outgoing)
+    except pacing.TurnFarOff as far_off:
+        return delivery, far_off, timezone.now()
     except SendFailure as failure:
         logger.info("Delivery %s to %s by %s not taken: %s (temporary: %s, throttled: %s)",
                     delivery.pk, masked(delivery.address), delivery.channel, failure.code,
@@ -267,10 +269,10 @@ def _invites_reply(delivery):
 
 @transaction.atomic
 def outcomes_recorded(outcomes, attempts):
-    """What the backends answered, [(delivery, Handed or SendFailure, when)], recorded in one
-    transaction, for each delivery still queued on the attempt of `attempts` (its pk's);
-    another's outcome (a later attempt, another worker after the lease) is not recorded.
-    Returns the deliveries recorded."""
+    """What the backends answered, [(delivery, Handed, SendFailure or TurnFarOff, when)],
+    recorded in one transaction, for each delivery still queued on the attempt of `attempts`
+    (its pk's); another's outcome (a later attempt, another worker after the lease) is not
+    recorded. Returns the deliveries recorded."""
     locked = (Delivery.objects.select_for_update(of=("self",))
               .select_related("message__incident", "person", "unit")
               .in_bulk([delivery.pk for delivery, _outcome, _at in outcomes]))
@@ -280,13 +282,22 @@ def outcomes_recorded(outcomes, attempts):
         if row is None or row.status != DeliveryStatus.QUEUED or (
                 row.attempts != attempts[delivery.pk]):
             continue
-        if isinstance(outcome, SendFailure):
+        if isinstance(outcome, pacing.TurnFarOff):
+            _put_back(row, at + timedelta(seconds=outcome.seconds))
+        elif isinstance(outcome, SendFailure):
             entries += _not_taken(row, outcome, at)
         else:
             entries += _taken(row, outcome, at)
         recorded.append(row)
     append_events(entries)
     return recorded
+
+
+def _put_back(delivery, until):
+    """Not tried: queued again for `until`, the attempt not counted and nothing to tell."""
+    delivery.attempts -= 1
+    delivery.next_attempt_at = until
+    delivery.save(update_fields=["attempts", "next_attempt_at"])
 
 
 def _taken(delivery, handed, at):
@@ -311,10 +322,9 @@ def _not_taken(delivery, failure, now):
     delivery.error_code = failure.code
     if failure.throttled and now - delivery.created_at < timedelta(
             seconds=settings.NOTIFY_THROTTLE_PATIENCE_SECONDS):
-        delivery.attempts -= 1
-        delivery.next_attempt_at = now + timedelta(seconds=settings.NOTIFY_THROTTLE_WAIT_SECONDS)
-        delivery.save(update_fields=["attempts", "next_attempt_at", "error_code"])
-        return []  # waiting for a turn is not a change of status: the board shows the code
+        delivery.save(update_fields=["error_code"])  # the board shows it meanwhile
+        _put_back(delivery, now + timedelta(seconds=settings.NOTIFY_THROTTLE_WAIT_SECONDS))
+        return []  # waiting for a turn is not a change of status
     attempt = delivery.attempts
     if failure.temporary and attempt < settings.NOTIFY_MAX_ATTEMPTS:
         delivery.next_attempt_at = now + timedelta(seconds=retry_delay(attempt))

@@ -8,17 +8,19 @@ import socket
 import threading
 import time
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from directory.choices import PositionCode
 from directory.models import Unit
 from early_warnings import services as warning_services
 from notify import pacing, services
 from notify.backends import backend_for
-from notify.choices import ATTEMPTS_EXHAUSTED, DeliveryStatus, MessageKind
-from notify.models import Delivery
+from notify.choices import ATTEMPTS_EXHAUSTED, Audience, DeliveryStatus, MessageKind
+from notify.models import ChannelAddress, Delivery, RecipientRule
 from response import services as response_services
 from tests.fakes.aliyun_gateway import AliyunGateway
 from tests.incident_helpers import report_incident
@@ -190,3 +192,32 @@ def test_redis_refused_or_hung_each_process_paces_itself(settings, gateway, make
     assert len(gateway.sent) == count
     assert gateway.throttled == 0  # each at half the pace, NOTIFY_SENDING_PROCESSES = 2
     assert Counter(deliveries.values_list("status", "attempts")) == {(DeliveryStatus.SENT, 1): count}
+
+
+def test_a_turn_far_off_puts_the_message_back_and_the_worker_goes_on(settings, make_user):
+    """A WeCom robot's 20 a minute behind a burst: the worker does not sleep for its turn,
+    it puts the message back until then and hands over the SMS meanwhile."""
+    outbox = {"BACKEND": "notify.backends.outbox.OutboxBackend",
+              "OPTIONS": {"receipt_delay_seconds": 0}}
+    settings.NOTIFY_BACKENDS = {"sms": outbox, "email": outbox, "wecom": {
+        **outbox, "OPTIONS": {"receipt_delay_seconds": 0, "max_per_second": 0.2}}}
+    settings.NOTIFY_PACE_MAX_WAIT_SECONDS = 2
+    backend_for.cache_clear()
+    for _n in range(3):
+        liaison = make_user(P.UNIT_LIAISON, unit_code="gaj").person
+        ChannelAddress.objects.create(person=liaison, channel="wecom", address=f"wx{liaison.pk}")
+    RecipientRule.objects.filter(kind=MessageKind.ACTIVATION, audience=Audience.UNIT_CONTACTS
+                                 ).update(channels=["wecom", "sms"])
+    deliveries = level_one_with_duty_phones(make_user)
+    before = timezone.now()
+
+    services.hand_over_due()
+
+    assert not deliveries.filter(channel="sms", status=DeliveryStatus.QUEUED).exists()
+    wecom = deliveries.filter(channel="wecom")
+    assert wecom.filter(status=DeliveryStatus.SENT).count() == 1  # one turn every 5 s
+    waiting = list(wecom.filter(status=DeliveryStatus.QUEUED).values_list(
+        "attempts", "next_attempt_at"))
+    assert len(waiting) == 2
+    assert all(attempts == 0 and due > before + timedelta(seconds=2) for attempts, due in waiting)
+    assert not Event.objects.filter(kind="notify.delivery.retrying").exists()

@@ -404,6 +404,9 @@ NOTIFY_THROTTLE_PATIENCE_SECONDS = env.get_int("NOTIFY_THROTTLE_PATIENCE_SECONDS
 # this share of a gateway's rate (notify.pacing).
 NOTIFY_SENDING_PROCESSES = env.get_int("NOTIFY_SENDING_PROCESSES", 2, minimum=1)
 NOTIFY_PACE_KEY = "zezhou:notify:pace:{channel}"  # the Redis key of a channel's schedule
+# A worker sleeps at most this long for a channel's turn; a turn further off puts the message
+# back until then (no attempt counted) and the worker goes on with the next.
+NOTIFY_PACE_MAX_WAIT_SECONDS = 2
 # How often beat hands over what is queued (the safety net under the after-commit task) and
 # asks the backends for receipts and replies.
 NOTIFY_SWEEP_SECONDS = env.get_int("NOTIFY_SWEEP_SECONDS", 5, minimum=1)
