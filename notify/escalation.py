@@ -22,7 +22,7 @@ acknowledging: the notice's row is locked with the step, as the acknowledgement 
 import logging
 from datetime import timedelta
 
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from incidents import clocks
@@ -160,6 +160,8 @@ def escalation_digests_sent(now=None):
     now = now or timezone.now()
     sent = []
     with transaction.atomic():
+        if not _sole_digest_runner():
+            return sent  # another runner is at it: SKIP LOCKED alone would split a burst
         pending = [row for row in _pending_steps_locked() if not _settled(row)]
         for rows in _by_response(pending):
             if not _gathered(rows, now):
@@ -173,6 +175,19 @@ def escalation_digests_sent(now=None):
                 logger.exception("The escalation digest of response %s could not be made",
                                  rows[0].notice.response_id)
     return sent
+
+
+DIGEST_LOCK_KEY = 0x7A7A_6467  # any constant, the same for every digest runner
+
+
+def _sole_digest_runner():
+    """Whether this transaction is the only digest runner (PostgreSQL's advisory lock, held
+    till commit; SQLite serialises writers anyway)."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [DIGEST_LOCK_KEY])
+        return cursor.fetchone()[0]
 
 
 def _pending_steps_locked():

@@ -118,8 +118,9 @@ def _message_created(draft, event):
     rows = [_first_delivery(message, recipient, now)
             for recipient in recipients_for(draft.kind, draft.concerned)]
     Delivery.objects.bulk_create(rows)  # new keys: the message is new
-    append_events([_delivery_entry("notify.delivery.failed", delivery, code=NO_ADDRESS)
-                   for delivery in rows if delivery.status == DeliveryStatus.FAILED])
+    append_events([
+        _delivery_entry(kind="notify.delivery.failed", delivery=delivery, code=NO_ADDRESS)
+        for delivery in rows if delivery.status == DeliveryStatus.FAILED])
     return message
 
 
@@ -306,7 +307,8 @@ def _taken(delivery, handed, at):
     delivery.provider_ref, delivery.segments = handed.provider_ref, handed.segments
     delivery.next_attempt_at = None
     delivery.save()
-    return [_delivery_entry("notify.delivery.sent", delivery, segments=handed.segments)]
+    return [_delivery_entry(kind="notify.delivery.sent", delivery=delivery,
+                            segments=handed.segments)]
 
 
 def retry_delay(attempt):
@@ -330,8 +332,8 @@ def _not_taken(delivery, failure, now):
         delivery.next_attempt_at = now + timedelta(seconds=retry_delay(attempt))
         delivery.save()
         retry_at = timezone.localtime(delivery.next_attempt_at).isoformat()
-        return [_delivery_entry("notify.delivery.retrying", delivery, code=failure.code,
-                                attempts=attempt, next_attempt_at=retry_at)]
+        return [_delivery_entry(kind="notify.delivery.retrying", delivery=delivery,
+                                code=failure.code, attempts=attempt, next_attempt_at=retry_at)]
     if failure.temporary:
         delivery.error_code = ATTEMPTS_EXHAUSTED
     return _failed(delivery, now)
@@ -341,8 +343,8 @@ def _failed(delivery, moment):
     delivery.status, delivery.failed_at, delivery.next_attempt_at = (
         DeliveryStatus.FAILED, moment, None)
     delivery.save()
-    failed = _delivery_entry("notify.delivery.failed", delivery, code=delivery.error_code,
-                             attempts=delivery.attempts)
+    failed = _delivery_entry(kind="notify.delivery.failed", delivery=delivery,
+                             code=delivery.error_code, attempts=delivery.attempts)
     return [failed, *_fall_back(delivery)]
 
 
@@ -365,7 +367,7 @@ def _fall_back(failed):
         if not created:
             return []
         _hand_over_after_commit()
-        return [_delivery_entry("notify.delivery.fallback", fallback,
+        return [_delivery_entry(kind="notify.delivery.fallback", delivery=fallback,
                                 from_channel=failed.channel)]
     return []
 
@@ -407,7 +409,7 @@ def _receipt_applied(delivery, receipt):
     if receipt.delivered:
         delivery.status, delivery.delivered_at = DeliveryStatus.DELIVERED, receipt.at
         delivery.save()
-        append_events([_delivery_entry("notify.delivery.delivered", delivery)])
+        append_events([_delivery_entry(kind="notify.delivery.delivered", delivery=delivery)])
         return 1
     delivery.error_code = receipt.code or "undelivered"
     append_events(_failed(delivery, receipt.at))
@@ -466,7 +468,7 @@ def outstanding(channel, now=None):
 # --- the timeline ---------------------------------------------------------------------------
 
 
-def _delivery_entry(kind, delivery, **extra):
+def _delivery_entry(*, kind, delivery, **extra):
     """The event of a change of `delivery`, for append_events (never a whole phone number in
     it)."""
     message = delivery.message

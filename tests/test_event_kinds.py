@@ -37,7 +37,7 @@ FORWARDERS = {
     "saved_with_event": (".created", ".updated"),
     "deleted_with_event": (".deleted",),
     "related_set_with_event": (".updated",),
-    "_delivery_event": ("",),  # notify.services: notify.delivery.*
+    "_delivery_entry": ("",),  # notify.services: notify.delivery.*, for append_events
 }
 
 
@@ -208,7 +208,6 @@ def test_kinds_are_literals_except_in_the_known_forwarders():
     caller's literal: the forwarders below, and the admin's `_kind_of` (change_prefix)."""
     _appended, dynamic = scan()
     assert sorted(set(dynamic)) == [
-        "_delivery_event",  # notify.services, with its callers' literal kinds
         "_fire",  # the deadline sweep (incidents.clocks)
         "deleted_with_event",  # directory.services, with the admin's directory_object_*
         "directory_object_deleted",
