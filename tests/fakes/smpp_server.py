@@ -239,9 +239,9 @@ class SmppServer:
         accepted = self.accounts.get(system_id) == password
         self.binds.append((command, system_id, accepted))
         status = ESME_ROK if accepted else ESME_RINVPASWD
-        writer.write(pdu(command | RESP, status, sequence, b"fake-smsc\x00" if accepted else b""))
-        if accepted:
+        if accepted:  # counted before the answer: the client may act on it at once
             self._sessions.append(writer)
+        writer.write(pdu(command | RESP, status, sequence, b"fake-smsc\x00" if accepted else b""))
         return accepted
 
     async def _submit(self, writer, sequence, body, bound):
