@@ -228,7 +228,7 @@ def _sent(delivery):
                     delivery.pk, masked(delivery.address), delivery.channel, failure.code,
                     failure.temporary, failure.throttled)
         if failure.throttled:
-            pacing.held(delivery.channel, settings.NOTIFY_THROTTLE_WAIT_SECONDS)
+            pacing.held(delivery.channel, _throttle_hold(backend))
         return delivery, failure, timezone.now()
     except Exception as error:  # a backend's bug or an unforeseen error
         logger.exception("Delivery %s to %s by %s: the backend failed", delivery.pk,
@@ -237,6 +237,17 @@ def _sent(delivery):
     logger.info("Delivery %s to %s by %s handed over as %s", delivery.pk,
                 masked(delivery.address), delivery.channel, handed.provider_ref)
     return delivery, handed, timezone.now()
+
+
+THROTTLE_HOLD_TURNS = 10
+
+
+def _throttle_hold(backend):
+    """How long every sender of the channel holds off after a throttle: ten turns of its pace
+    (the gateway's window has a call free again long before a whole second has passed), at
+    most NOTIFY_THROTTLE_WAIT_SECONDS; that long for a channel with no pace."""
+    wait = settings.NOTIFY_THROTTLE_WAIT_SECONDS
+    return min(wait, THROTTLE_HOLD_TURNS / backend.max_per_second) if backend.max_per_second else wait
 
 
 def outgoing_text(delivery):
