@@ -153,15 +153,17 @@ FAST_PATH_PAUSE = 30  # seconds without trying the broker after it failed once
 _broker_down_until = 0.0
 
 
-def _hand_over_after_commit():
-    """After commit, ask a worker to hand over what is queued now. Only a fast path: the beat
-    sweep (notify.tasks.sweep) hands over whatever this misses, so a dead broker delays."""
+def _hand_over_after_commit(countdown=0):
+    """After commit, ask a worker to hand over what is queued now (or `countdown` seconds
+    from now). Only a fast path: the beat sweep (notify.tasks.sweep) hands over whatever this
+    misses, so a dead broker delays."""
     def schedule():
         global _broker_down_until
         if time.monotonic() < _broker_down_until:
             return
         try:
-            current_app.send_task(HAND_OVER_TASK, retry=False, expires=60)
+            current_app.send_task(HAND_OVER_TASK, retry=False, countdown=countdown,
+                                  expires=60 + countdown)
         except Exception:
             _broker_down_until = time.monotonic() + FAST_PATH_PAUSE
             logger.warning("Broker unreachable: messages wait for the sweep (%s s pause)",
@@ -288,7 +290,7 @@ def outcomes_recorded(outcomes, attempts):
     locked = (Delivery.objects.select_for_update(of=("self",))
               .select_related("message__incident", "person", "unit")
               .in_bulk([delivery.pk for delivery, _outcome, _at in outcomes]))
-    entries, recorded = [], []
+    entries, recorded, put_back = [], [], False
     for delivery, outcome, at in outcomes:
         row = locked.get(delivery.pk)
         if row is None or row.status != DeliveryStatus.QUEUED or (
@@ -300,8 +302,11 @@ def outcomes_recorded(outcomes, attempts):
             entries += _not_taken(row, outcome, at)
         else:
             entries += _taken(row, outcome, at)
+        put_back = put_back or row.attempts < attempts[delivery.pk]  # waits a turn, no attempt
         recorded.append(row)
     append_events(entries)
+    if put_back:  # its turn comes before the sweep's: a task for then
+        _hand_over_after_commit(countdown=settings.NOTIFY_THROTTLE_WAIT_SECONDS)
     return recorded
 
 
