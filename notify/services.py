@@ -241,13 +241,14 @@ def _sent(delivery):
     return delivery, handed, timezone.now()
 
 
-THROTTLE_HOLD_TURNS = 10
+THROTTLE_HOLD_TURNS = 2
 
 
 def _throttle_hold(backend):
-    """How long every sender of the channel holds off after a throttle: ten turns of its pace
-    (the gateway's window has a call free again long before a whole second has passed), at
-    most NOTIFY_THROTTLE_WAIT_SECONDS; that long for a channel with no pace."""
+    """How long every sender of the channel holds off after a throttle: two turns of its pace
+    (at a pace near the gateway's limit a throttle comes at the edge of its window, which has
+    a call free again a turn later), at most NOTIFY_THROTTLE_WAIT_SECONDS; that long for a
+    channel with no pace."""
     wait = settings.NOTIFY_THROTTLE_WAIT_SECONDS
     return min(wait, THROTTLE_HOLD_TURNS / backend.max_per_second) if backend.max_per_second else wait
 
