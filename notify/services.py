@@ -307,7 +307,7 @@ def outcomes_recorded(outcomes, attempts):
         recorded.append(row)
     append_events(entries)
     if put_back:  # its turn comes before the sweep's: a task for then
-        _hand_over_after_commit(countdown=settings.NOTIFY_THROTTLE_WAIT_SECONDS)
+        _hand_over_after_commit(countdown=1)
     return recorded
 
 
@@ -342,7 +342,8 @@ def _not_taken(delivery, failure, now):
     if failure.throttled and now - delivery.created_at < timedelta(
             seconds=settings.NOTIFY_THROTTLE_PATIENCE_SECONDS):
         delivery.save(update_fields=["error_code"])  # the board shows it meanwhile
-        _put_back(delivery, now + timedelta(seconds=settings.NOTIFY_THROTTLE_WAIT_SECONDS))
+        hold = _throttle_hold(backend_for(delivery.channel))  # then due before the less urgent
+        _put_back(delivery, now + timedelta(seconds=hold))
         return []  # waiting for a turn is not a change of status
     attempt = delivery.attempts
     if failure.temporary and attempt < settings.NOTIFY_MAX_ATTEMPTS:

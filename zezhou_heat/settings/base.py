@@ -394,9 +394,10 @@ NOTIFY_CLAIM_SECONDS = env.get_int("NOTIFY_CLAIM_SECONDS", 120, minimum=10)
 # Deliveries claimed at once by one worker, and their outcomes recorded together in one
 # transaction (a worker killed mid-way sends at most these again when their lease ends).
 NOTIFY_BATCH = 10
-# A delivery the gateway throttles waits NOTIFY_THROTTLE_WAIT_SECONDS for its turn without
-# the attempt counting, for NOTIFY_THROTTLE_PATIENCE_SECONDS after it was made; later, a
-# throttle counts as an attempt (and the next channel is tried in the end).
+# A throttle holds the channel's senders, and puts the delivery back, for two turns of the
+# channel's pace, at most NOTIFY_THROTTLE_WAIT_SECONDS, without the attempt counting, for
+# NOTIFY_THROTTLE_PATIENCE_SECONDS after the delivery was made; later, a throttle counts as
+# an attempt (and the next channel is tried in the end).
 NOTIFY_THROTTLE_WAIT_SECONDS = 1
 NOTIFY_THROTTLE_PATIENCE_SECONDS = env.get_int("NOTIFY_THROTTLE_PATIENCE_SECONDS", 600,
                                                minimum=1)
