@@ -3,12 +3,15 @@ the channels' backends, retried, failed over to the next channel, and updated fr
 Each change of a delivery's status appends one timeline event (kinds notify.delivery.*), in
 the transaction that makes it.
 
-Exactly once: a delivery is claimed (SELECT … FOR UPDATE SKIP LOCKED) and leased for
-NOTIFY_CLAIM_SECONDS in one short transaction, handed to the backend outside any transaction,
-and its outcome recorded by a conditional update (still queued, still this attempt). Two
-workers never claim one delivery; a worker killed between the hand-over and the record leaves
-the delivery to be claimed again when its lease ends, and the backend gives the provider the
-same idempotency key (Delivery.key), so a provider that takes one drops the repeat."""
+Exactly once: deliveries are claimed (SELECT … FOR UPDATE SKIP LOCKED), NOTIFY_BATCH at a
+time, the most urgent first, and leased for NOTIFY_CLAIM_SECONDS in one short transaction,
+handed to the backend outside any transaction at the channel's shared pace (notify.pacing),
+and their outcomes recorded together, each by a conditional update (still queued, still this
+attempt). Two workers never claim one delivery; a worker killed between the hand-over and the
+record leaves its batch to be claimed again when the lease ends, and the backend gives the
+provider the same idempotency key (Delivery.key), so a provider that takes one drops the
+repeat. A gateway's throttle, or a turn too far off, puts the delivery back without counting
+an attempt."""
 
 import inspect
 import logging
