@@ -5,6 +5,7 @@ from the timeline API, told by the heartbeat (command_room.consumers). So a fail
 logged and given up, never raised into the write that caused it."""
 
 import asyncio
+import concurrent.futures
 import json
 import logging
 import os
@@ -75,14 +76,30 @@ class _PublisherLoop:
         self._lock = threading.Lock()
         self._loop = None
         self._pid = None
+        self._pending = set()  # futures of the pushes not yet out
 
     def submit(self, coroutine):
         with self._lock:
             if self._loop is None or self._pid != os.getpid():
                 self._loop, self._pid = asyncio.new_event_loop(), os.getpid()
+                self._pending = set()
                 threading.Thread(target=self._loop.run_forever, name="live-push",
                                  daemon=True).start()
-        asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+            future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+            self._pending.add(future)
+        future.add_done_callback(self._pending.discard)
+
+    def drained(self, timeout):
+        """Wait, at most `timeout` seconds, until every push submitted so far is out."""
+        with self._lock:
+            pending = list(self._pending)
+        concurrent.futures.wait(pending, timeout=timeout)
 
 
 _publisher = _PublisherLoop()
+
+
+def pushes_drained(timeout=5.0):
+    """Wait until the pushes this process submitted are out (tests: an earlier test's burst
+    of events must not reach the next test's sockets)."""
+    _publisher.drained(timeout)

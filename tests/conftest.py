@@ -63,10 +63,12 @@ def _fresh_panels():
     board read for one (command_room.selectors), must not answer."""
     from django.core.cache import caches
 
+    from command_room.push import pushes_drained
     from command_room.selectors import forget_county_boards
 
     caches["panels"].clear()
     forget_county_boards()
+    pushes_drained()  # an earlier test's events still on their way are not this test's
 
 
 @pytest.hookimpl(hookwrapper=True)
