@@ -18,7 +18,15 @@ from django.utils.translation import gettext_lazy
 
 from directory.models import Unit
 from directory.tabular import Column, workbook
-from notify.choices import NO_LEADER_IN_CHARGE, Channel, DeliveryStatus, EscalationStep, MessageKind
+from notify.choices import (
+    ACKNOWLEDGED_MEANWHILE,
+    NO_LEADER_IN_CHARGE,
+    RESPONSE_OVER,
+    Channel,
+    DeliveryStatus,
+    EscalationStep,
+    MessageKind,
+)
 from notify.models import Delivery, Escalation
 from notify.reasons import in_words
 from notify.sms_text import masked
@@ -165,7 +173,11 @@ class Board:
 
 STEP_NAMES = {EscalationStep.LEADER_IN_CHARGE: gettext_lazy("Step 1 (leader in charge)"),
               EscalationStep.OFFICE_DIRECTOR: gettext_lazy("Step 2 (office director)")}
-SKIPPED_BECAUSE = {NO_LEADER_IN_CHARGE: gettext_lazy("no leader in charge set, skipped")}
+SKIPPED_BECAUSE = {
+    NO_LEADER_IN_CHARGE: gettext_lazy("no leader in charge set, skipped"),
+    ACKNOWLEDGED_MEANWHILE: gettext_lazy("acknowledged before it was sent, not sent"),
+    RESPONSE_OVER: gettext_lazy("response ended or handed over before it was sent, not sent"),
+}
 
 
 def skipped_steps(notice_ids):

@@ -18,9 +18,9 @@ from directory.models import Person, Unit
 from directory.services import SYSTEM, leader_in_charge_set
 from early_warnings import services as warning_services
 from incidents.clocks import sweep_deadlines
-from notify import services
+from notify import escalation, services
 from notify.backends import backend_for
-from notify.choices import NO_LEADER_IN_CHARGE, Channel
+from notify.choices import ACKNOWLEDGED_MEANWHILE, NO_LEADER_IN_CHARGE, Channel
 from notify.models import ChannelAddress, Delivery, Message
 from notify.reasons import reason
 from response import services as response_services
@@ -416,3 +416,19 @@ def test_the_board_fits_a_phone(browser, live_server, activation):
         assert_fits(page, "delivery board, failed")
     finally:
         context.close()
+
+
+@pytest.mark.django_db
+def test_a_director_s_step_not_sent_because_the_unit_acknowledged_meanwhile_says_so(
+        client, escalated):
+    """The housing bureau, with no leader in charge, went straight to the director's step,
+    which waits for its digest; the bureau acknowledges first: the step is settled unsent,
+    and the board says why rather than a code."""
+    housing = escalated["skipped"]
+    response_services.notice_acknowledged(actor=escalated["housing"].user, notice=housing)
+    escalation.escalation_digests_sent(timezone.now() + timedelta(minutes=1))
+    assert housing.escalations.get(step=2).skipped == ACKNOWLEDGED_MEANWHILE
+    client.force_login(escalated["duty"])
+    html = client.get(BOARD).content.decode()
+    assert "第二步（办公室主任）：发送前已确认，未发送" in heading(html, housing)
+    assert "acknowledged_meanwhile" not in html
