@@ -237,29 +237,36 @@ def test_a_runner_that_dies_mid_step_leaves_nothing_and_the_next_one_takes_the_s
 
 
 @pytest.mark.postgres  # SKIP LOCKED
+def at_once(run, runners=2):
+    """`run` in `runners` threads started together, each on its own connection: their
+    results; any error fails the test."""
+    start, results, errors = threading.Barrier(runners), [], []
+
+    def runner():
+        try:
+            start.wait()
+            results.append(run())
+        except Exception as error:  # pragma: no cover - shown by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=runner) for _n in range(runners)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    return results
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_clock_runners_at_once_take_each_step_once(office, leader):
     response = level_one(office)
     notices = Notice.objects.filter(response=response).count()
 
     def race(moment):
-        start, errors = threading.Barrier(2), []
-
-        def runner():
-            try:
-                start.wait()
-                sweep_deadlines(moment)
-            except Exception as error:  # pragma: no cover - shown by the assertion below
-                errors.append(error)
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=runner) for _n in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert errors == []
+        at_once(lambda: sweep_deadlines(moment))
 
     race(later(16))
     # gaj: step 1 to its leader; every other unit: step 1 skipped, step 2 to the director
@@ -421,25 +428,9 @@ def test_two_digest_runners_at_once_make_one_message(office):
     response = level_one(office)
     only_silent(response, "zjj", "fgj", "gaj")
     sweep_deadlines(later(16))
-    start, made, errors = threading.Barrier(2), [], []
-
-    def runner():
-        try:
-            start.wait()
-            made.extend(escalation.escalation_digests_sent(later(16)))
-        except Exception as error:  # pragma: no cover - shown by the assertion below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner) for _n in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    made = at_once(lambda: escalation.escalation_digests_sent(later(16)))
     [message] = director_messages()
-    assert [m.pk for m in made] == [message.pk]
+    assert [m.pk for m in sum(made, [])] == [message.pk]
     assert "3个单位" in message.text
     assert Event.objects.filter(kind="notice.escalated", new__step=2).count() == 3
 
