@@ -27,9 +27,10 @@ from notify.choices import (
     EscalationStep,
     MessageKind,
 )
-from notify.models import Delivery, Escalation
+from notify.models import Delivery, Escalation, Message
 from notify.reasons import in_words
 from notify.sms_text import masked
+from timeline.groups import list_separator
 from zezhou_heat.permissions import VIEW_ALL_MOBILES
 
 FAILED, UNDELIVERED, UNACKNOWLEDGED = "failed", "undelivered", "unacknowledged"
@@ -115,6 +116,32 @@ def deliveries(data):
     queryset = Delivery.objects.order_by(
         "-message__created_at", "-message_id", "unit__order", "recipient", "created_at", "pk")
     return DeliveryFilter(data, queryset=queryset)
+
+
+def unreached(found):
+    """The running responses' activation notices that went to nobody (their unit has no
+    liaison and no mobile duty phone in the directory, so no delivery was made), within the
+    board's filter: [{"incident_id", "units" (their short names, listed), "count"}], in one
+    query. None when the
+    filter leaves activation notices out or does not fit."""
+    if not found.is_valid():
+        return None
+    wanted = found.form.cleaned_data
+    if wanted.get("kind") not in (None, "", MessageKind.ACTIVATION) or wanted.get("channel") or (
+            wanted.get("warning")):
+        return None
+    messages = Message.objects.filter(kind=MessageKind.ACTIVATION, deliveries__isnull=True,
+                                      response__ended_at__isnull=True)
+    if wanted.get("incident"):
+        messages = messages.filter(incident_id=wanted["incident"])
+    if wanted.get("unit"):
+        messages = messages.filter(notice__unit=wanted["unit"])
+    by_incident = {}
+    for incident_id, unit in messages.order_by("-incident_id", "notice__unit__order").values_list(
+            "incident_id", "notice__unit__short_name"):
+        by_incident.setdefault(incident_id, []).append(unit)
+    return [{"incident_id": pk, "units": list_separator().join(units), "count": len(units)}
+            for pk, units in by_incident.items()]
 
 
 class Board:

@@ -35,6 +35,7 @@ def deliveries(request):
     return render(request, "notify/deliveries.html", {
         "filter": found, "page": page, "query": query.urlencode(),
         "rows": list(rows_of.rows(page.object_list)), "whole": rows_of.whole,
+        "unreached": board.unreached(found),
     }, status=200 if found.is_valid() else 400)
 
 

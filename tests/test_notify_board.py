@@ -24,6 +24,7 @@ from notify.choices import ACKNOWLEDGED_MEANWHILE, NO_LEADER_IN_CHARGE, Channel
 from notify.models import ChannelAddress, Delivery, Message
 from notify.reasons import reason
 from response import services as response_services
+from response.choices import CONDITIONS
 from tests.incident_helpers import report_incident
 from tests.warning_helpers import complete_draft
 
@@ -432,3 +433,43 @@ def test_a_director_s_step_not_sent_because_the_unit_acknowledged_meanwhile_says
     html = client.get(BOARD).content.decode()
     assert "第二步（办公室主任）：发送前已确认，未发送" in heading(html, housing)
     assert "acknowledged_meanwhile" not in html
+
+
+# --- notices that went to nobody -------------------------------------------------------------
+
+
+def unreached_part(html):
+    if "data-unreached " not in html and "data-unreached>" not in html:
+        return ""
+    part = html[html.index("data-unreached"):]
+    return part[:part.index("</section>")]
+
+
+@pytest.mark.django_db
+def test_the_board_names_the_units_whose_notice_went_to_nobody(client, activation):
+    """Only the police, housing and transport bureaus have a liaison: every other unit of the
+    Level Ⅰ has nobody to send its notice to, and the office must telephone them."""
+    client.force_login(activation["duty"])
+    response = activation["response"]
+    nobody = sorted(response.notices.exclude(unit__code__in=("gaj", "zjj", "jtj"))
+                    .values_list("unit__short_name", flat=True))
+    assert nobody
+    part = unreached_part(client.get(BOARD).content.decode())
+    assert "无人可发的启动通知" in part and f"#{activation['incident'].pk}" in part
+    assert all(name in part for name in nobody)
+    assert "县住建局" not in part and "县公安局" not in part  # reached
+    assert f"{len(nobody)}个单位" in part
+    for query in ("kind=warning", "channel=sms", f"unit={Unit.objects.get(code='zjj').pk}",
+                  f"incident={activation['incident'].pk + 1000}"):
+        assert unreached_part(client.get(f"{BOARD}?{query}").content.decode()) == "", query
+    one = response.notices.exclude(unit__code__in=("gaj", "zjj", "jtj")).first().unit
+    part = unreached_part(client.get(f"{BOARD}?unit={one.pk}").content.decode())
+    assert one.short_name in part and "1个单位" in part
+    client.cookies["django_language"] = "en"
+    assert "Activation notices sent to nobody" in unreached_part(client.get(BOARD).content.decode())
+
+    for condition, _label in CONDITIONS:
+        response_services.condition_confirmed(actor=activation["commander"], response=response,
+                                              condition=condition)
+    response_services.response_ended(actor=activation["commander"], response=response)
+    assert unreached_part(client.get(BOARD).content.decode()) == ""  # nobody to call any more
