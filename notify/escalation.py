@@ -37,7 +37,7 @@ from notify.choices import (
     EscalationStep,
     MessageKind,
 )
-from notify.models import Escalation, Message
+from notify.models import Delivery, Escalation, Message
 from notify.recipients import Concerned
 from response.models import Notice
 from timeline.services import append_event
@@ -102,7 +102,10 @@ def _step_taken(event, notice, step, overdue):
         _recorded(notice, step, minutes, skipped=NO_LEADER_IN_CHARGE)
         _step_taken(event, notice, STEP.OFFICE_DIRECTOR, overdue)
         return
-    text = texts.in_county_language(lambda: texts.escalation(notice, minutes))
+    told = Delivery.objects.filter(message__notice=notice,
+                                   message__kind=MessageKind.ACTIVATION).exists()
+    text = texts.in_county_language(
+        lambda: texts.escalation(notice, minutes, contacts_told=told))
     message = services.message_created(
         Draft(cause=f"escalation:{notice.pk}:{step}", kind=MessageKind.ESCALATION, text=text,
               concerned=Concerned(units=(notice.unit,)),

@@ -110,16 +110,20 @@ def ack_invitation(link, code=""):
     return _("Acknowledge: %(link)s") % {"link": link}
 
 
-def escalation(notice, minutes, previous=None):
+def escalation(notice, minutes, previous=None, contacts_told=True):
     """A notice unacknowledged for `minutes`, to the next person up. `previous`: the names
     the step before went to; None for the first step (the step before is the notice to the
-    unit's contacts), [] when the unit has no leader in charge."""
+    unit's contacts, `contacts_told` False when it had nobody to go to), [] when the unit has
+    no leader in charge."""
     response = notice.response
     incident = response.incident
     values = {"incident": incident_name(incident), "unit": notice.unit.short_name,
               "level": response.get_level_display(), "minutes": minutes,
               "previous": "、".join(previous or ())}
-    if previous is None:
+    if previous is None and not contacts_told:
+        text = _("%(incident)s: %(unit)s has not acknowledged the %(level)s notice for "
+                 "%(minutes)s min; the directory has no contact of it to tell. Please call it.")
+    elif previous is None:
         text = _("%(incident)s: %(unit)s has not acknowledged the %(level)s notice for "
                  "%(minutes)s min; its contacts were told. Please follow up.")
     elif not previous:

@@ -445,3 +445,19 @@ def test_beats_sweep_makes_the_digest_and_hands_it_over(office):
     tasks.sweep()
     [message] = director_messages()
     assert OutboxMessage.objects.filter(text=message.text).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_leader_is_told_when_the_unit_had_nobody_to_receive_the_notice(office, leader):
+    """县住建局 has a leader in charge but no liaison and no mobile duty phone: its notice went
+    to nobody, and the leader must not read that its contacts were told."""
+    housing = Unit.objects.get(code="zjj")
+    housing_leader = Person.objects.create(name="住建分管领导", unit=housing, mobile="13900007777")
+    leader_in_charge_set(actor=SYSTEM, unit=housing, person=housing_leader)
+    response = level_one(office)
+    swept(16)
+    to_housing = step_message(response.notices.get(unit__code="zjj"), 1)
+    to_police = step_message(response.notices.get(unit__code="gaj"), 1)
+    assert "县住建局" in to_housing.text and "通讯录中无其联络人，请电话通知" in to_housing.text
+    assert "已通知其联络员" not in to_housing.text and segments(to_housing.text) == 1
+    assert "已通知其联络员" in to_police.text  # 县公安局's liaison was sent it
