@@ -1,9 +1,12 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Person, Position, Unit
+from early_warnings.choices import WarningLevel
 from early_warnings.models import EarlyWarning
 from incidents.models import Deadline, Incident
 from notify.choices import Audience, Channel, DeliveryStatus, EscalationStep, MessageKind
@@ -105,6 +108,33 @@ class Delivery(models.Model):
         return _("%(unit)s duty phone") % {"unit": self.unit.short_name} if self.unit_id else ""
 
 
+@deconstructible
+class ListOf:
+    """A validator: the value is a list of distinct values out of `choices` (a TextChoices
+    class; non-empty when `required`), the wrong ones named in the error."""
+
+    def __init__(self, choices, required):
+        self.choices, self.required = choices, required
+
+    def __call__(self, value):
+        allowed = list(self.choices.values)
+        if not isinstance(value, list):
+            raise ValidationError(_("Write a list, such as %(example)s.") % {
+                "example": '["' + '", "'.join(allowed[:2]) + '"]'}, code="not_a_list")
+        unknown = [str(item) for item in value if item not in allowed]
+        if unknown:
+            raise ValidationError(_("Not known: %(unknown)s. Choose from %(allowed)s.") % {
+                "unknown": ", ".join(unknown), "allowed": ", ".join(allowed)}, code="unknown")
+        if len(set(value)) != len(value):
+            raise ValidationError(_("Each may appear once."), code="repeated")
+        if self.required and not value:
+            raise ValidationError(_("Name at least one."), code="empty")
+
+    def __eq__(self, other):
+        return (isinstance(other, ListOf) and self.choices is other.choices
+                and self.required == other.required)
+
+
 class RecipientRule(models.Model):
     """Who receives what, as data: for a kind of message, an audience and the channels to try
     in order (the next one when a delivery fails for good). Loaded with the plan's defaults
@@ -116,9 +146,11 @@ class RecipientRule(models.Model):
                                        help_text=_("For the audience “holders of the chosen "
                                                    "positions” only."))
     levels = models.JSONField(_("levels"), default=list, blank=True,
+                              validators=[ListOf(WarningLevel, required=False)],
                               help_text=_("Warning levels (general, larger, major) the rule is "
                                           "for; empty: every level."))
     channels = models.JSONField(_("channels, in order"), default=list,
+                                validators=[ListOf(Channel, required=True)],
                                 help_text=_("sms, wecom, email: the first the recipient has an "
                                             "address on is tried first."))
     active = models.BooleanField(_("active"), default=True)
