@@ -9,6 +9,7 @@ from django.utils.translation import ngettext
 
 from notify.choices import MessageKind
 from notify.sms_text import segments
+from timeline.groups import list_separator
 
 
 def incident_name(incident):
@@ -71,7 +72,7 @@ def clock(deadline, overdue):
 
 def _area(warning):
     names = [t.short_name or t.name for t in warning.townships.all()]
-    area = "、".join(names) if names else _("the whole county")
+    area = list_separator().join(names) if names else _("the whole county")
     return f"{area} {warning.places}".strip() if warning.places else area
 
 
@@ -119,7 +120,7 @@ def escalation(notice, minutes, previous=None, contacts_told=True):
     incident = response.incident
     values = {"incident": incident_name(incident), "unit": notice.unit.short_name,
               "level": response.get_level_display(), "minutes": minutes,
-              "previous": "、".join(previous or ())}
+              "previous": list_separator().join(previous or ())}
     if previous is None and not contacts_told:
         text = _("%(incident)s: %(unit)s has not acknowledged the %(level)s notice for "
                  "%(minutes)s min; the directory has no contact of it to tell. Please call it.")
@@ -154,7 +155,7 @@ def escalation_digest(response, units, minutes, with_leader):
 
 
 def _digest_text(response, units, shown, minutes, note):
-    names = "、".join(units[:shown])
+    names = list_separator().join(units[:shown])
     if shown < len(units):
         names = _("%(units)s and others") % {"units": names}
     incident = response.incident

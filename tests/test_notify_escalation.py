@@ -461,3 +461,15 @@ def test_the_leader_is_told_when_the_unit_had_nobody_to_receive_the_notice(offic
     assert "县住建局" in to_housing.text and "通讯录中无其联络人，请电话通知" in to_housing.text
     assert "已通知其联络员" not in to_housing.text and segments(to_housing.text) == 1
     assert "已通知其联络员" in to_police.text  # 县公安局's liaison was sent it
+
+
+@pytest.mark.django_db
+def test_names_in_an_escalation_text_are_listed_in_the_text_s_language(office):
+    from notify import texts
+
+    notice = level_one(office).notices.get(unit__code="gaj")
+    with translation.override("en"):
+        assert "already sent to Li Ming, Wang Fang." in texts.escalation(
+            notice, 25, ["Li Ming", "Wang Fang"])
+    with translation.override("zh-hans"):
+        assert "已报张三、李四" in texts.escalation(notice, 25, ["张三", "李四"])
