@@ -5,10 +5,8 @@ when it falls due is a fast path on top of the sweep (DESIGN.md, "Deadlines live
 database"). incidents.tasks calls in here; this module names that task only by its name."""
 
 import logging
-import time
 from datetime import timedelta
 
-from celery import current_app
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
@@ -17,6 +15,7 @@ from directory.selectors import liaisons_by_unit, users_on_call
 from incidents.models import Deadline
 from timeline.services import append_event
 from zezhou_heat.dates import earliest
+from zezhou_heat.fast_path import FastPath
 
 logger = logging.getLogger(__name__)
 CHECK_DEADLINE_TASK = "incidents.tasks.check_deadline"
@@ -58,29 +57,18 @@ def settle(deadlines, moment):
     return deadlines.unsettled().update(cancelled_at=moment)
 
 
-FAST_PATH_PAUSE = 30  # seconds without trying the broker after it failed once
-_broker_down_until = 0.0
+fast_path = FastPath("deadline fast path")
 
 
 def schedule_fast_path(deadline):
-    """After commit, ask Celery to look at the deadline when it falls due. The beat sweep
-    catches it anyway if this is lost; this only makes it prompt. When the broker fails, no
-    further attempt is made for FAST_PATH_PAUSE seconds, so writes never wait on a dead Redis.
-    A clock logged after the fact, already past its due time, is left to the sweep."""
-    def schedule():
-        global _broker_down_until
-        expires = deadline.due_at + timedelta(minutes=5)
-        if time.monotonic() < _broker_down_until or expires <= timezone.now():
-            return
-        try:
-            current_app.send_task(CHECK_DEADLINE_TASK, args=[deadline.pk], eta=deadline.due_at,
-                                  retry=False, expires=expires)
-        except Exception:  # broker down or unreachable: the sweep still fires it
-            _broker_down_until = time.monotonic() + FAST_PATH_PAUSE
-            logger.warning("Broker unreachable: deadline fast path paused for %s s",
-                           FAST_PATH_PAUSE)
-
-    transaction.on_commit(schedule)
+    """After commit, ask Celery to look at the deadline when it falls due (zezhou_heat.
+    fast_path: the beat sweep catches it anyway; a dead broker pauses the fast path). A clock
+    logged after the fact, already past its due time, is left to the sweep."""
+    expires = deadline.due_at + timedelta(minutes=5)
+    if expires <= timezone.now():
+        return
+    fast_path.send_after_commit(CHECK_DEADLINE_TASK, args=[deadline.pk], eta=deadline.due_at,
+                                expires=expires)
 
 
 # --- deadline sweep ---------------------------------------------------------------------------

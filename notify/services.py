@@ -15,10 +15,8 @@ an attempt."""
 
 import inspect
 import logging
-import time
 from datetime import timedelta
 
-from celery import current_app
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F
@@ -35,6 +33,7 @@ from notify.sms_text import masked
 from response.models import Notice
 from timeline.models import Event
 from timeline.services import append_event, append_events
+from zezhou_heat.fast_path import FastPath
 
 logger = logging.getLogger(__name__)
 HAND_OVER_TASK = "notify.tasks.hand_over"
@@ -152,27 +151,14 @@ def delivery_key(message, recipient_ref, channel):
     return f"{message.cause}/{recipient_ref}/{channel}"
 
 
-FAST_PATH_PAUSE = 30  # seconds without trying the broker after it failed once
-_broker_down_until = 0.0
+fast_path = FastPath("message hand-over")
 
 
 def _hand_over_after_commit(countdown=0):
     """After commit, ask a worker to hand over what is queued now (or `countdown` seconds
-    from now). Only a fast path: the beat sweep (notify.tasks.sweep) hands over whatever this
-    misses, so a dead broker delays."""
-    def schedule():
-        global _broker_down_until
-        if time.monotonic() < _broker_down_until:
-            return
-        try:
-            current_app.send_task(HAND_OVER_TASK, retry=False, countdown=countdown,
-                                  expires=60 + countdown)
-        except Exception:
-            _broker_down_until = time.monotonic() + FAST_PATH_PAUSE
-            logger.warning("Broker unreachable: messages wait for the sweep (%s s pause)",
-                           FAST_PATH_PAUSE)
-
-    transaction.on_commit(schedule)
+    from now). Only a fast path (zezhou_heat.fast_path): the beat sweep (notify.tasks.sweep)
+    hands over whatever this misses, so a dead broker delays."""
+    fast_path.send_after_commit(HAND_OVER_TASK, countdown=countdown, expires=60 + countdown)
 
 
 # --- handing over ---------------------------------------------------------------------------
