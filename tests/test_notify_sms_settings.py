@@ -64,6 +64,12 @@ def test_smpp_settings_make_a_backend():
     ({**SMPP, "SMPP_PORT": "many"}, "SMPP_PORT"),
     ({"ALIYUN_SMS_CALLBACK_TOKEN": "short"}, "ALIYUN_SMS_CALLBACK_TOKEN"),
     ({"ALIYUN_SMS_CALLBACK_NETWORKS": "aliyun"}, "ALIYUN_SMS_CALLBACK_NETWORKS"),
+    ({**ALIYUN, "ALIYUN_SMS_MAX_PER_SECOND": "fast"}, "ALIYUN_SMS_MAX_PER_SECOND"),
+    ({**ALIYUN, "ALIYUN_SMS_MAX_PER_SECOND": "0"}, "ALIYUN_SMS_MAX_PER_SECOND"),
+    ({**SMPP, "SMPP_MAX_PER_SECOND": "5/s"}, "SMPP_MAX_PER_SECOND"),
+    ({"NOTIFY_WECOM_WEBHOOK_KEY": "k", "NOTIFY_WECOM_MAX_PER_MINUTE": "-1"},
+     "NOTIFY_WECOM_MAX_PER_MINUTE"),
+    ({"NOTIFY_THROTTLE_PATIENCE_SECONDS": "2026-13-01"}, "NOTIFY_THROTTLE_PATIENCE_SECONDS"),
 ])
 def test_a_wrong_setting_stops_the_start_naming_it(variables, named):
     config, error = sms_backend_config(variables)
